@@ -1,0 +1,379 @@
+"""Read monthly activity workbooks into records, collecting every problem before deciding.
+
+Reading never touches the database: it returns records grouped by (town, year, month, sheet)
+and the problems found. `lawdash.store.import_workbooks` decides and writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+
+from lawdash.catalogue import Catalogue, Column, Sheet
+from lawdash.cells import (
+    Parsed,
+    display,
+    full_date_year,
+    is_blank,
+    match_choice,
+    match_village,
+    normalize_header,
+    normalize_text,
+    parse_count,
+    parse_date,
+)
+from lawdash.problems import Code, Problem, Problems
+
+HEADER_SCAN_ROWS = 12
+_PERIOD = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月")
+_PERIOD_DASH = re.compile(r"(20\d{2})[-_.](\d{1,2})(?!\d)")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+
+SliceKey = tuple[str, int, int, str]  # town, year, month, sheet key
+
+
+@dataclass
+class Record:
+    """One data row: canonical field values keyed by column key, and where it came from."""
+
+    sheet: str
+    file: str
+    row: int
+    fields: dict[str, object]
+
+    @property
+    def date(self) -> dt.date:
+        return self.fields["date"]  # type: ignore[return-value]
+
+
+@dataclass
+class FileInfo:
+    name: str
+    sha256: str
+    size: int
+    town: str | None = None
+    year: int | None = None
+    month: int | None = None
+
+
+@dataclass
+class ReadResult:
+    files: list[FileInfo] = field(default_factory=list)
+    slices: dict[SliceKey, list[Record]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # sheet name -> rows read
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+@dataclass
+class _Context:
+    cat: Catalogue
+    towns: dict[str, tuple[str, ...]]
+    town: str | None
+    year: int | None
+    month: int | None
+
+
+def read_workbooks(
+    inputs: list[tuple[str, bytes]],
+    cat: Catalogue,
+    towns: dict[str, tuple[str, ...]],
+    town: str | None = None,
+    year: int | None = None,
+    month: int | None = None,
+) -> ReadResult:
+    """Read every (file name, bytes) given; `town`, `year`, `month` override what files say."""
+    result = ReadResult(rows={s.name: 0 for s in cat.sheets})
+    ctx = _Context(cat, towns, town, year, month)
+    slices: dict[SliceKey, list[Record]] = defaultdict(list)
+    for name, data in inputs:
+        problems = Problems(name)
+        info = FileInfo(name, hashlib.sha256(data).hexdigest(), len(data))
+        result.files.append(info)
+        records = _read_file(name, data, ctx, info, problems)
+        result.problems.extend(problems.items)
+        if info.town and info.year and info.month:
+            for rec in records:
+                slices[(info.town, info.year, info.month, rec.sheet)].append(rec)
+                result.rows[cat.sheet(rec.sheet).name] += 1
+    result.slices = dict(slices)
+    return result
+
+
+def _open(data: bytes) -> openpyxl.Workbook | None:
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
+        return None
+
+
+def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: Problems) -> list[Record]:
+    wb = _open(data)
+    if wb is None:
+        problems.error(Code.NOT_A_WORKBOOK, f"文件“{name}”不是有效的 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中另存为 .xlsx 后重新上传")
+        return []
+    cat = ctx.cat
+    found: list[tuple[Worksheet, Sheet, int, dict[int, Column]]] = []
+    titles: list[str] = [name]
+    helper = {normalize_header(h) for h in cat.helper_sheets}
+    for ws in wb.worksheets:
+        if normalize_header(ws.title) in helper:
+            continue
+        sheet = cat.sheet_by_name(ws.title)
+        header = _find_header(ws, sheet) if sheet else None
+        if sheet is None:
+            sheet, header = _sheet_by_header(ws, cat)
+        if sheet is None:
+            if ws.max_row > 1 or ws.max_column > 1 or ws.cell(1, 1).value is not None:
+                problems.warn(Code.UNKNOWN_SHEET, f"工作表“{ws.title}”不是台账表，已忽略", sheet=ws.title)
+            continue
+        if header is None:
+            if _has_content(ws):
+                names = "、".join(c.name for c in sheet.columns)
+                problems.error(Code.NO_HEADER, f"未找到表头行（应包含：{names}）", sheet=ws.title)
+            continue
+        row, mapping = header
+        missing = [c for c in sheet.required if c not in mapping.values()]
+        if missing:
+            for c in missing:
+                problems.error(
+                    Code.MISSING_COLUMN, f"缺少必填列“{c.name}”（表头在第{row}行）", sheet=ws.title, row=row
+                )
+            continue
+        titles.extend(_title_texts(ws, row))
+        found.append((ws, sheet, row, mapping))
+    if not found:
+        if not problems.errors:
+            names = "、".join(s.name for s in cat.sheets)
+            problems.error(Code.NO_KNOWN_SHEET, f"文件“{name}”中没有可识别的台账工作表（应为：{names}）")
+        return []
+
+    _resolve_town(info, ctx, titles, problems)
+    _resolve_period_from_text(info, ctx, titles)
+    records: list[Record] = []
+    for ws, sheet, row, mapping in found:
+        records.extend(_read_rows(ws, sheet, row, mapping, info, ctx, problems))
+    _resolve_period_from_dates(info, records, problems)
+    if info.year and info.month:
+        for rec in records:
+            d = rec.date
+            if (d.year, d.month) != (info.year, info.month):
+                col = next(c for c, k in rec.fields["_cols"].items() if k == "date")  # type: ignore[union-attr]
+                problems.warn(
+                    Code.OUTSIDE_PERIOD,
+                    f"日期 {d:%Y-%m-%d} 不在本台账所属月份（{info.year}年{info.month}月），仍按日期计入",
+                    sheet=rec.fields["_tab"],  # type: ignore[arg-type]
+                    row=rec.row,
+                    col=col,
+                )
+    for rec in records:
+        del rec.fields["_cols"], rec.fields["_tab"]
+    return records
+
+
+def _has_content(ws: Worksheet) -> bool:
+    for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True):
+        if any(not is_blank(v) for v in row):
+            return True
+    return False
+
+
+def _title_texts(ws: Worksheet, header_row: int) -> list[str]:
+    out = []
+    for row in ws.iter_rows(max_row=header_row - 1, values_only=True):
+        out.extend(str(v) for v in row if isinstance(v, str))
+    return out
+
+
+def _find_header(ws: Worksheet, sheet: Sheet) -> tuple[int, dict[int, Column]] | None:
+    """The header row among the first rows: the one naming most of the sheet's columns."""
+    lookup: dict[str, Column] = {}
+    for c in sheet.columns:
+        for k in c.header_keys():
+            lookup.setdefault(k, c)
+    best: tuple[int, dict[int, Column]] | None = None
+    for r, values in enumerate(ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
+        mapping: dict[int, Column] = {}
+        for ci, v in enumerate(values, start=1):
+            if isinstance(v, str) and (col := lookup.get(normalize_header(v))) and col not in mapping.values():
+                mapping[ci] = col
+        if len(mapping) >= 2 and (best is None or len(mapping) > len(best[1])):
+            best = (r, mapping)
+    return best
+
+
+def _sheet_by_header(ws: Worksheet, cat: Catalogue) -> tuple[Sheet | None, tuple[int, dict[int, Column]] | None]:
+    """A tab with an unknown name is still a known sheet if its header names all required columns."""
+    candidates = []
+    for sheet in cat.sheets:
+        header = _find_header(ws, sheet)
+        if header and all(c in header[1].values() for c in sheet.required):
+            candidates.append((len(header[1]), sheet, header))
+    if not candidates:
+        return None, None
+    _, sheet, header = max(candidates, key=lambda c: c[0])
+    return sheet, header
+
+
+def _resolve_town(info: FileInfo, ctx: _Context, titles: list[str], problems: Problems) -> None:
+    if ctx.town:
+        if ctx.town in ctx.towns:
+            info.town = ctx.town
+        else:
+            problems.error(Code.UNKNOWN_TOWN, f"乡镇“{ctx.town}”不在基础数据中（已有：{'、'.join(ctx.towns)}）")
+        return
+    named = {t for t in ctx.towns for text in titles if t in text}
+    if len(named) == 1:
+        info.town = named.pop()
+    elif len(ctx.towns) == 1:
+        info.town = next(iter(ctx.towns))
+    else:
+        problems.error(Code.UNKNOWN_TOWN, "无法确定台账所属乡镇，请在标题或文件名中写明，或指定乡镇")
+
+
+def _resolve_period_from_text(info: FileInfo, ctx: _Context, titles: list[str]) -> None:
+    info.year, info.month = ctx.year, ctx.month
+    for text in titles:
+        if m := _PERIOD.search(text) or _PERIOD_DASH.search(text):
+            if 1 <= int(m[2]) <= 12:
+                info.year = info.year or int(m[1])
+                info.month = info.month or int(m[2])
+                return
+    for text in titles:
+        if info.year is None and (m := _YEAR.search(text)):
+            info.year = int(m[1])
+
+
+def _resolve_period_from_dates(info: FileInfo, records: list[Record], problems: Problems) -> None:
+    if info.year and info.month:
+        return
+    months = Counter((r.date.year, r.date.month) for r in records if info.year in (None, r.date.year))
+    if len(months) == 1:
+        info.year, info.month = next(iter(months))
+    elif records:
+        problems.error(
+            Code.NO_PERIOD,
+            "无法确定台账所属年月：标题和文件名中没有“YYYY年M月”，且日期跨多个月份；请在文件名中写明（如“2024年3月”）或指定年月",
+        )
+
+
+def _read_rows(
+    ws: Worksheet,
+    sheet: Sheet,
+    header_row: int,
+    mapping: dict[int, Column],
+    info: FileInfo,
+    ctx: _Context,
+    problems: Problems,
+) -> list[Record]:
+    headers = {ci: display(v) for ci, v in enumerate(next(ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True)), start=1) if not is_blank(v)}
+    extras = {ci: h for ci, h in headers.items() if ci not in mapping}
+    merged = _merged_fill(ws, header_row)
+    markers = {normalize_header(m) for m in ctx.cat.skip_row_markers}
+    date_col = next(ci for ci, c in mapping.items() if c.key == "date")
+    raw_rows: list[tuple[int, dict[int, object]]] = []
+    for r, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
+        cells = {ci: merged.get((r, ci), v) for ci, v in enumerate(values, start=1)}
+        if all(is_blank(cells.get(ci)) for ci in (*mapping, *extras)):
+            continue
+        if any(isinstance(v, str) and normalize_header(v) in markers for v in cells.values()):
+            continue
+        raw_rows.append((r, cells))
+
+    year_hint = info.year or ctx.year
+    if year_hint is None:
+        years = Counter(y for _, cells in raw_rows if (y := full_date_year(cells.get(date_col))))
+        year_hint = years.most_common(1)[0][0] if years else None
+
+    villages = ctx.towns.get(info.town or "", ())
+    records = []
+    for r, cells in raw_rows:
+        fields: dict[str, object] = {"_cols": {ci: c.key for ci, c in mapping.items()}, "_tab": ws.title}
+        ok = True
+        for ci, col in mapping.items():
+            value = cells.get(ci)
+            if is_blank(value):
+                if col.required:
+                    problems.error(Code.MISSING_VALUE, f"“{col.name}”未填写", sheet=ws.title, row=r, col=ci)
+                    ok = False
+                fields[col.key] = None
+                continue
+            parsed = _parse(value, col, year_hint, villages, sheet, ctx)
+            if parsed.code:
+                (problems.error if parsed.is_error else problems.warn)(
+                    parsed.code, parsed.message or "", sheet=ws.title, row=r, col=ci
+                )
+            ok = ok and not parsed.is_error
+            if col.kind == "place":
+                fields[col.key] = normalize_text(value)
+                fields["village"] = parsed.value
+            else:
+                fields[col.key] = parsed.value
+        extra = {extras[ci]: display(v) for ci, v in cells.items() if ci in extras and not is_blank(v)}
+        if extra:
+            fields["extra"] = extra
+        if ok:
+            records.append(Record(sheet.key, info.name, r, fields))
+    return records
+
+
+def _parse(
+    value: object, col: Column, year: int | None, villages: tuple[str, ...], sheet: Sheet, ctx: _Context
+) -> Parsed:
+    kind = col.kind
+    if kind == "date":
+        return parse_date(value, year)
+    if kind == "count":
+        return parse_count(value)
+    if kind == "choice":
+        if col.open:
+            parsed = match_choice(value, col.choices, col.aliases)
+            return Parsed(normalize_text(value)) if parsed.is_error else parsed
+        return match_choice(value, col.choices, col.aliases)
+    if kind == "village":
+        parsed = match_village(value, villages)
+        if parsed.value is None:
+            return Parsed.error(Code.UNKNOWN_VILLAGE, f"“{display(value)}”不是本镇的村（本镇共{len(villages)}个村）")
+        return parsed
+    if kind == "place":
+        return match_village(value, villages)
+    if kind == "indicator":
+        ind = ctx.cat.indicator_by_label(display(value))
+        if ind is None:
+            return Parsed.error(Code.UNKNOWN_INDICATOR, f"指标“{display(value)}”不存在")
+        if ind.sheet != sheet.key:
+            source = ctx.cat.sheet(ind.sheet).name
+            return Parsed.error(Code.UNKNOWN_INDICATOR, f"指标“{ind.name}”按“{source}”表统计，请填在该表中")
+        return Parsed(ind.id)
+    return Parsed(display(value))
+
+
+def _merged_fill(ws: Worksheet, header_row: int) -> dict[tuple[int, int], object]:
+    """Every cell of a merged range below the header, mapped to the range's top-left value."""
+    fill: dict[tuple[int, int], object] = {}
+    max_row, max_col = ws.max_row, ws.max_column
+    for rng in ws.merged_cells.ranges:
+        if rng.max_row <= header_row:
+            continue
+        value = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(max(rng.min_row, header_row + 1), min(rng.max_row, max_row) + 1):
+            for c in range(rng.min_col, min(rng.max_col, max_col) + 1):
+                if (r, c) != (rng.min_row, rng.min_col):
+                    fill[(r, c)] = value
+    return fill

@@ -1,0 +1,211 @@
+"""Each indicator against its target and pace, computed in one pass of pandas over the year's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from lawdash import store
+from lawdash.catalogue import Catalogue, Indicator, default_catalogue
+from lawdash.targets import TargetValue, get_targets
+
+STATUS_LABELS = {
+    "done": "已完成",
+    "on_track": "正常",
+    "behind": "滞后",
+    "far_behind": "严重滞后",
+    "no_target": "仅统计",
+}
+# Lagging first, as leadership reads the overview.
+STATUS_ORDER = ["far_behind", "behind", "on_track", "done", "no_target"]
+
+
+@dataclass
+class IndicatorProgress:
+    id: str
+    name: str
+    unit: str
+    actual: float | None
+    target: float | None
+    expected: float | None
+    percent: float | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "unit": self.unit,
+            "actual": _num(self.actual),
+            "target": _num(self.target),
+            "expected": _num(self.expected),
+            "percent": self.percent,
+            "status": self.status,
+        }
+
+
+def _num(x: float | None) -> float | int | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else round(x, 2)
+
+
+def load_records(
+    engine: Engine, town: str, start: dt.date, end: dt.date, sheets: list[str] | None = None
+) -> pd.DataFrame:
+    """Active records of a township dated in [start, end], one row each, fields as columns."""
+    q = (
+        select(
+            store.Record.id,
+            store.Record.sheet,
+            store.Record.date,
+            store.Record.village,
+            store.Record.file,
+            store.Record.row,
+            store.Slice.batch_id,
+            store.Slice.year.label("period_year"),
+            store.Slice.month.label("period_month"),
+            store.Record.data,
+        )
+        .join(store.Slice, store.Record.slice_id == store.Slice.id)
+        .join(store.Town, store.Record.town_id == store.Town.id)
+        .where(store.Slice.active, store.Town.name == town, store.Record.date.between(start, end))
+        .order_by(store.Record.date, store.Record.id)
+    )
+    if sheets:
+        q = q.where(store.Record.sheet.in_(sheets))
+    with Session(engine) as s:
+        rows = s.execute(q).all()
+    base_cols = ["id", "sheet", "date", "village", "file", "row", "batch_id", "period_year", "period_month"]
+    base = pd.DataFrame([r[:-1] for r in rows], columns=base_cols)
+    fields = pd.DataFrame.from_records([r[-1] for r in rows]) if rows else pd.DataFrame()
+    fields = fields.drop(columns=[c for c in ("date", "village") if c in fields.columns])
+    df = pd.concat([base, fields], axis=1)
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def _mask(df: pd.DataFrame, cond: dict[str, tuple[str, ...]]) -> pd.Series:
+    mask = pd.Series(True, index=df.index)
+    for col, values in cond.items():
+        mask &= df[col].isin(values) if col in df.columns else False
+    return mask
+
+
+def aggregate(ind: Indicator, df: pd.DataFrame) -> float | None:
+    """The indicator's value over the given records (all sheets; it picks its own)."""
+    rows = df[df["sheet"] == ind.sheet] if len(df) else df
+    if len(rows) and ind.filter:
+        rows = rows[_mask(rows, ind.filter)]
+    if ind.aggregation == "count":
+        return float(len(rows))
+    if ind.aggregation == "sum":
+        return float(pd.to_numeric(rows[ind.value], errors="coerce").fillna(0).sum()) if len(rows) else 0.0
+    if ind.aggregation == "distinct":
+        return float(rows[ind.value].dropna().nunique()) if len(rows) else 0.0
+    # rate: percent, None when nothing is concluded yet
+    if not len(rows):
+        return None
+    den = _mask(rows, ind.denominator)
+    if not den.any():
+        return None
+    num = den & _mask(rows, ind.numerator)
+    return round(100.0 * float(num.sum()) / float(den.sum()), 1)
+
+
+def expected_share(month: int, pace: tuple[float, ...] | None) -> float:
+    """Share of the annual target expected by the end of `month`: the plan, else m/12."""
+    return pace[month - 1] if pace else month / 12
+
+
+def judge(
+    ind: Indicator, actual: float | None, target: TargetValue | None, as_of: dt.date, far_ratio: float
+) -> IndicatorProgress:
+    """Status as leadership reads it: 已完成 / 正常 / 滞后 / 严重滞后 / 仅统计."""
+    if not ind.has_target or target is None:
+        return IndicatorProgress(ind.id, ind.name, ind.unit, actual, None, None, None, "no_target")
+    t = target.value
+    if ind.direction == "floor":
+        expected = t
+    else:
+        expected = round(t * expected_share(as_of.month, target.pace or ind.pace), 2)
+    percent = round(100.0 * actual / t, 1) if actual is not None and t else None
+    if actual is None:
+        status = "on_track"  # a rate with nothing concluded yet is below no floor
+    elif ind.direction == "up" and actual >= t:
+        status = "done"
+    elif actual >= expected:
+        status = "on_track"
+    elif actual < far_ratio * expected:
+        status = "far_behind"
+    else:
+        status = "behind"
+    return IndicatorProgress(ind.id, ind.name, ind.unit, actual, t, expected, percent, status)
+
+
+def year_bounds(year: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), min(as_of, dt.date(year, 12, 31))
+
+
+def progress_for_year(
+    engine: Engine,
+    town: str,
+    year: int,
+    as_of: dt.date | None = None,
+    cat: Catalogue | None = None,
+    records: pd.DataFrame | None = None,
+) -> list[IndicatorProgress]:
+    """Every indicator of the catalogue, in catalogue order, as of a date (default: see default_as_of)."""
+    cat = cat or default_catalogue()
+    as_of = as_of or default_as_of(engine, town, year)
+    if records is None:
+        records = load_records(engine, town, *year_bounds(year, as_of))
+    targets = get_targets(engine, town, year)
+    return [
+        judge(ind, aggregate(ind, records), targets.get(ind.id), as_of, cat.far_behind_ratio)
+        for ind in cat.indicators
+    ]
+
+
+def last_record_date(engine: Engine, town: str, year: int) -> dt.date | None:
+    with Session(engine) as s:
+        return s.scalar(
+            select(func.max(store.Record.date))
+            .join(store.Slice, store.Record.slice_id == store.Slice.id)
+            .join(store.Town, store.Record.town_id == store.Town.id)
+            .where(
+                store.Slice.active,
+                store.Town.name == town,
+                store.Record.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+            )
+        )
+
+
+def default_as_of(engine: Engine, town: str, year: int, today: dt.date | None = None) -> dt.date:
+    """Today for the current year; for another year the last day with data (else its last day)."""
+    today = today or dt.date.today()
+    if year == today.year:
+        return today
+    return last_record_date(engine, town, year) or dt.date(year, 12, 31)
+
+
+def years_with_data(engine: Engine, town: str) -> list[int]:
+    """Years with stored records or targets, newest first."""
+    with Session(engine) as s:
+        years = set(
+            s.scalars(
+                select(store.Slice.year).join(store.Town).where(store.Slice.active, store.Town.name == town).distinct()
+            )
+        )
+        years |= set(
+            s.scalars(select(store.Target.year).join(store.Town).where(store.Town.name == town).distinct())
+        )
+    return sorted(years, reverse=True)

@@ -1,0 +1,428 @@
+"""The database: schema, engine, and every write (each one transaction).
+
+Records are stored in *slices*: one slice holds the rows of one (town, year, month, sheet) as
+one batch brought them. At most one slice per key is active (a partial unique index says so),
+so a re-import replaces rows and never doubles them; the replaced slice stays, inactive, so
+that undoing the batch brings it back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from lawdash.catalogue import DATA_DIR, Catalogue, default_catalogue
+from lawdash.errors import Refused, UnknownBatch, UnknownTown
+
+DEFAULT_DB = DATA_DIR / "lawdash.db"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Town(Base):
+    __tablename__ = "towns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Village(Base):
+    __tablename__ = "villages"
+    __table_args__ = (UniqueConstraint("town_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("town_id", "year", "indicator"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+    pace: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    period: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[dict[str, int]] = mapped_column(JSON)
+    user: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="stored")  # stored | undone
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class BatchFile(Base):
+    __tablename__ = "batch_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class Slice(Base):
+    __tablename__ = "slices"
+    __table_args__ = (
+        Index(
+            "one_active_slice",
+            "town_id",
+            "year",
+            "month",
+            "sheet",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    sheet: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("slices.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Record(Base):
+    __tablename__ = "records"
+    __table_args__ = (Index("records_by_town_sheet_date", "town_id", "sheet", "date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slice_id: Mapped[int] = mapped_column(ForeignKey("slices.id"), index=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    sheet: Mapped[str] = mapped_column(String(32))
+    date: Mapped[dt.date] = mapped_column(Date)
+    village: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    file: Mapped[str] = mapped_column(String(255))
+    row: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class Meta(Base):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# ------------------------------------------------------------------ engine
+
+
+def database_url(db: str | os.PathLike[str] | None = None) -> str:
+    """An SQLAlchemy URL from `--db`, `LAWDASH_DB` or the default; a plain path means SQLite."""
+    db = db or os.environ.get("LAWDASH_DB") or DEFAULT_DB
+    db = str(db)
+    if "://" in db:
+        return db
+    path = Path(db).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+_engines: dict[str, Engine] = {}
+
+
+def get_engine(db: str | os.PathLike[str] | None = None) -> Engine:
+    """One engine per URL, with the schema created; SQLite in WAL mode with a busy timeout."""
+    url = database_url(db)
+    if url in _engines:
+        return _engines[url]
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    Base.metadata.create_all(engine)
+    _engines[url] = engine
+    return engine
+
+
+def _sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    # Writers take the write lock at BEGIN, so two writers queue instead of deadlocking.
+    mode = "IMMEDIATE" if conn.get_execution_options().get("lawdash_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Session]:
+    """One write transaction: everything inside is stored whole or not at all."""
+    with engine.connect() as conn:
+        conn.execution_options(lawdash_write=True)
+        with Session(bind=conn) as session, session.begin():
+            yield session
+
+
+def bump_version(session: Session) -> None:
+    """Every write moves the data version, which keys the app's caches."""
+    row = session.get(Meta, "data_version")
+    if row is None:
+        session.add(Meta(key="data_version", value="1"))
+    else:
+        row.value = str(int(row.value) + 1)
+
+
+def data_version(engine: Engine) -> int:
+    with Session(engine) as s:
+        row = s.get(Meta, "data_version")
+        return int(row.value) if row else 0
+
+
+def get_meta(engine: Engine, key: str) -> str | None:
+    with Session(engine) as s:
+        row = s.get(Meta, key)
+        return row.value if row else None
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+
+
+# ------------------------------------------------------------------ reference data
+
+
+def seed_reference(engine: Engine, cat: Catalogue | None = None) -> None:
+    """Towns and villages from the catalogue; existing ones are kept, new villages added."""
+    cat = cat or default_catalogue()
+    with writing(engine) as s:
+        for t in cat.towns:
+            town = s.scalar(select(Town).where(Town.name == t.name))
+            if town is None:
+                town = Town(name=t.name)
+                s.add(town)
+                s.flush()
+            have = set(s.scalars(select(Village.name).where(Village.town_id == town.id)))
+            for pos, v in enumerate(t.villages):
+                if v not in have:
+                    s.add(Village(town_id=town.id, name=v, position=pos))
+
+
+def towns(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """Every town with its villages, in their order."""
+    with Session(engine) as s:
+        rows = s.execute(
+            select(Town.name, Village.name).outerjoin(Village, Village.town_id == Town.id).order_by(Town.id, Village.position)
+        ).all()
+    out: dict[str, list[str]] = {}
+    for town, village in rows:
+        out.setdefault(town, [])
+        if village:
+            out[town].append(village)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def town_id(session: Session, name: str) -> int:
+    tid = session.scalar(select(Town.id).where(Town.name == name))
+    if tid is None:
+        raise UnknownTown(f"乡镇“{name}”不在基础数据中")
+    return tid
+
+
+# ------------------------------------------------------------------ batches
+
+
+@dataclass
+class BatchInfo:
+    id: int
+    created_at: dt.datetime
+    town: str
+    period: str
+    rows: dict[str, int]
+    files: list[dict[str, object]]
+    user: str
+    status: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "time": self.created_at.isoformat(sep=" "),
+            "town": self.town,
+            "period": self.period,
+            "rows": self.rows,
+            "files": self.files,
+            "user": self.user,
+            "status": self.status,
+        }
+
+
+def list_batches(engine: Engine) -> list[BatchInfo]:
+    """The import history, newest first."""
+    with Session(engine) as s:
+        files: dict[int, list[dict[str, object]]] = {}
+        for f in s.scalars(select(BatchFile).order_by(BatchFile.id)):
+            files.setdefault(f.batch_id, []).append({"name": f.name, "sha256": f.sha256, "size": f.size})
+        rows = s.execute(select(Batch, Town.name).join(Town).order_by(Batch.id.desc())).all()
+        return [
+            BatchInfo(b.id, b.created_at, t, b.period, b.rows, files.get(b.id, []), b.user, b.status)
+            for b, t in rows
+        ]
+
+
+def undo_batch(engine: Engine, batch_id: int) -> BatchInfo:
+    """Remove a batch as if it had never been imported, restoring the rows it replaced."""
+    with writing(engine) as s:
+        batch = s.get(Batch, batch_id)
+        if batch is None:
+            raise UnknownBatch(f"批次 {batch_id} 不存在")
+        if batch.status == "undone":
+            raise Refused(f"批次 {batch_id} 已于 {batch.undone_at:%Y-%m-%d %H:%M} 撤销")
+        slices = list(s.scalars(select(Slice).where(Slice.batch_id == batch_id)))
+        for sl in slices:
+            if not sl.active:
+                later = s.scalar(select(Slice.batch_id).where(Slice.replaces_id == sl.id))
+                raise Refused(
+                    f"批次 {batch_id} 中 {sl.year}年{sl.month}月“{_sheet_name(sl.sheet)}”的数据"
+                    f"已被批次 {later} 替换，请先撤销批次 {later}"
+                )
+        for sl in slices:
+            s.execute(delete(Record).where(Record.slice_id == sl.id))
+            s.delete(sl)
+            s.flush()
+            if sl.replaces_id is not None:
+                s.execute(update(Slice).where(Slice.id == sl.replaces_id).values(active=True))
+        batch.status = "undone"
+        batch.undone_at = dt.datetime.now().replace(microsecond=0)
+        bump_version(s)
+    return next(b for b in list_batches(engine) if b.id == batch_id)
+
+
+def _sheet_name(key: str) -> str:
+    return default_catalogue().sheet(key).name
+
+
+def content_hash(rows: list[dict[str, object]]) -> str:
+    """The same rows in any order, from any file, give the same hash."""
+    lines = sorted(json.dumps(r, ensure_ascii=False, sort_keys=True, default=str) for r in rows)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+@dataclass
+class SliceWrite:
+    """One (town, year, month, sheet) to store: its rows as JSON-ready dicts."""
+
+    town: str
+    year: int
+    month: int
+    sheet: str
+    rows: list[dict[str, object]] = field(default_factory=list)  # data, plus _file/_row/_date/_village
+    content: str = ""
+
+
+def active_slice(session: Session, town_id_: int, year: int, month: int, sheet: str) -> Slice | None:
+    return session.scalar(
+        select(Slice).where(
+            Slice.town_id == town_id_, Slice.year == year, Slice.month == month, Slice.sheet == sheet, Slice.active
+        )
+    )
+
+
+def write_slice(session: Session, batch_id: int, tid: int, w: SliceWrite, old: Slice | None) -> None:
+    """Replace the active slice of a key by the new rows (the old one stays, inactive)."""
+    if old is not None:
+        old.active = False
+        session.flush()
+    new = Slice(
+        batch_id=batch_id,
+        town_id=tid,
+        year=w.year,
+        month=w.month,
+        sheet=w.sheet,
+        content_hash=w.content,
+        row_count=len(w.rows),
+        replaces_id=old.id if old else None,
+        active=True,
+    )
+    session.add(new)
+    session.flush()
+    if w.rows:
+        session.execute(
+            insert(Record),
+            [
+                {
+                    "slice_id": new.id,
+                    "town_id": tid,
+                    "sheet": w.sheet,
+                    "date": r["_date"],
+                    "village": r["_village"],
+                    "file": r["_file"],
+                    "row": r["_row"],
+                    "data": r["data"],
+                }
+                for r in w.rows
+            ],
+        )
+
+
+def new_batch(session: Session, tid: int, period: str, rows: dict[str, int], files: list[dict[str, object]], user: str) -> int:
+    batch = Batch(
+        created_at=dt.datetime.now().replace(microsecond=0), town_id=tid, period=period, rows=rows, user=user
+    )
+    session.add(batch)
+    session.flush()
+    for f in files:
+        session.add(BatchFile(batch_id=batch.id, **f))
+    return batch.id
+
+
+def last_batch(engine: Engine) -> BatchInfo | None:
+    """The newest batch still stored, for “data last updated”."""
+    for b in list_batches(engine):
+        if b.status == "stored":
+            return b
+    return None
+
+
+def record_count(engine: Engine) -> int:
+    with Session(engine) as s:
+        return s.scalar(select(func.count()).select_from(Record).join(Slice).where(Slice.active)) or 0
