@@ -195,7 +195,9 @@ def _has_content(ws: Worksheet) -> bool:
 
 
 def _title_texts(ws: Worksheet, header_row: int) -> list[str]:
-    out = []
+    out: list[str] = []
+    if header_row <= 1:  # openpyxl reads max_row=0 as "all rows"
+        return out
     for row in ws.iter_rows(max_row=header_row - 1, values_only=True):
         out.extend(str(v) for v in row if isinstance(v, str))
     return out

@@ -175,26 +175,25 @@ def progress_for_year(
     ]
 
 
-def last_record_date(engine: Engine, town: str, year: int) -> dt.date | None:
+def last_reported_month(engine: Engine, town: str, year: int) -> int | None:
+    """The latest month of `year` whose workbook has been imported."""
     with Session(engine) as s:
         return s.scalar(
-            select(func.max(store.Record.date))
-            .join(store.Slice, store.Record.slice_id == store.Slice.id)
-            .join(store.Town, store.Record.town_id == store.Town.id)
-            .where(
-                store.Slice.active,
-                store.Town.name == town,
-                store.Record.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
-            )
+            select(func.max(store.Slice.month))
+            .join(store.Town)
+            .where(store.Slice.active, store.Town.name == town, store.Slice.year == year)
         )
 
 
 def default_as_of(engine: Engine, town: str, year: int, today: dt.date | None = None) -> dt.date:
-    """Today for the current year; for another year the last day with data (else its last day)."""
+    """Today for the current year; for another year the end of its last reported month (else Dec 31)."""
     today = today or dt.date.today()
     if year == today.year:
         return today
-    return last_record_date(engine, town, year) or dt.date(year, 12, 31)
+    month = last_reported_month(engine, town, year)
+    if month is None or month == 12:
+        return dt.date(year, 12, 31)
+    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
 
 
 def years_with_data(engine: Engine, town: str) -> list[int]:

@@ -1,0 +1,5 @@
+import sys
+
+from lawdash.cli import main
+
+sys.exit(main())

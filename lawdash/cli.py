@@ -1,0 +1,280 @@
+"""The command line: `python -m lawdash [--db URL] COMMAND ...` (contract in shared/CLI.md).
+
+Exit codes: 0 done (stored, unchanged, checked), 1 rejected or refused with a Chinese message,
+2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from sqlalchemy import Engine
+
+from lawdash import store
+from lawdash.errors import LawdashError, Refused, UnknownTown, WorkbookRejected
+from lawdash.importer import import_workbooks
+from lawdash.progress import STATUS_LABELS, default_as_of, progress_for_year
+
+# argparse speaks English; users read Chinese.
+_USAGE_MESSAGES = [
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"参数 \1 的值无效：\3"),
+    (r"argument (\S+): expected one argument", r"参数 \1 需要一个值"),
+    (r"argument (\S+): invalid choice: (.*)", r"参数 \1 的取值无效：\2"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+]
+
+
+_ARGPARSE_WORDS = {
+    "usage: ": "用法：",
+    "options": "选项",
+    "positional arguments": "位置参数",
+    "show this help message and exit": "显示本帮助并退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+}
+argparse._ = lambda text: _ARGPARSE_WORDS.get(text, text)  # type: ignore[attr-defined]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        for pattern, repl in _USAGE_MESSAGES:
+            message = re.sub(pattern, repl, message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"用法错误：{message}\n")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD：{text}") from None
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _town(engine: Engine, name: str | None) -> str:
+    known = store.towns(engine)
+    if name:
+        if name not in known:
+            raise UnknownTown(f"乡镇“{name}”不在基础数据中（已有：{'、'.join(known) or '无'}）")
+        return name
+    if len(known) == 1:
+        return next(iter(known))
+    raise UnknownTown(f"数据库中有多个乡镇（{'、'.join(known)}），请用 --town 指定")
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_init(engine: Engine, args: argparse.Namespace) -> int:
+    store.seed_reference(engine)
+    if args.demo:
+        from lawdash.demo import load_demo
+
+        results = load_demo(engine)
+        stored = sum(r.status == "stored" for r in results)
+        print(f"已载入演示数据：{stored} 个批次新导入，{len(results) - stored} 个批次未变。")
+    towns = store.towns(engine)
+    print(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
+    for name, villages in towns.items():
+        print(f"  {name}：{len(villages)} 个村")
+    return 0
+
+
+def cmd_template(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash.template import make_template
+
+    town = _town(engine, args.town)
+    data = make_template(town, store.towns(engine)[town], args.year, args.month)
+    Path(args.output).write_bytes(data)
+    print(f"已生成 {args.year}年{args.month}月台账模板：{args.output}")
+    return 0
+
+
+def cmd_import(engine: Engine, args: argparse.Namespace) -> int:
+    if (args.year is None) != (args.month is None) and args.month is not None:
+        raise Refused("指定 --month 时也须指定 --year")
+    inputs = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            raise Refused(f"文件不存在：{name}")
+        inputs.append((path.name, path.read_bytes()))
+    result = import_workbooks(
+        engine, inputs, town=args.town, year=args.year, month=args.month, dry_run=args.dry_run, user="命令行"
+    )
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(result.summary())
+        for p in result.errors:
+            print(f"  错误 {p.file} {p.text()}")
+        for p in result.warnings:
+            print(f"  提示 {p.file} {p.text()}")
+    return 1 if result.status == "rejected" else 0
+
+
+def cmd_batches(engine: Engine, args: argparse.Namespace) -> int:
+    batches = store.list_batches(engine)
+    if args.json:
+        _print_json([b.to_json() for b in batches])
+        return 0
+    if not batches:
+        print("尚无导入记录。")
+    for b in batches:
+        rows = "，".join(f"{k} {v}" for k, v in b.rows.items() if v) or "无"
+        state = "已撤销" if b.status == "undone" else "有效"
+        files = "、".join(str(f["name"]) for f in b.files)
+        print(f"批次 {b.id}  {b.created_at:%Y-%m-%d %H:%M}  {b.town} {b.period}  {state}  行数：{rows}  文件：{files}")
+    return 0
+
+
+def cmd_undo(engine: Engine, args: argparse.Namespace) -> int:
+    batch = store.undo_batch(engine, args.batch_id)
+    print(f"已撤销批次 {batch.id}（{batch.town} {batch.period}），其数据已移除，被替换的数据已恢复。")
+    return 0
+
+
+def cmd_progress(engine: Engine, args: argparse.Namespace) -> int:
+    town = _town(engine, args.town)
+    as_of = args.as_of or default_as_of(engine, town, args.year)
+    rows = progress_for_year(engine, town, args.year, as_of)
+    if args.json:
+        _print_json([r.to_json() for r in rows])
+        return 0
+    print(f"{town} {args.year}年 指标进度（数据截至 {as_of:%Y-%m-%d}）")
+    for r in rows:
+        j = r.to_json()
+        target = "—" if j["target"] is None else j["target"]
+        pct = "—" if r.percent is None else f"{r.percent:.1f}%"
+        actual = "—" if j["actual"] is None else j["actual"]
+        print(f"  {r.name}：{actual}/{target} {r.unit}  完成率 {pct}  {STATUS_LABELS[r.status]}")
+    return 0
+
+
+def cmd_export(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash.export import export_year
+
+    town = _town(engine, args.town)
+    Path(args.output).write_bytes(export_year(engine, town, args.year, args.as_of))
+    print(f"已导出 {town} {args.year}年数据：{args.output}")
+    return 0
+
+
+def cmd_targets(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash.catalogue import default_catalogue
+    from lawdash.targets import copy_targets, get_targets, read_targets_workbook, set_targets
+
+    town = _town(engine, args.town)
+    if args.targets_cmd == "load":
+        path = Path(args.file)
+        values = read_targets_workbook(path.name, path.read_bytes())
+        set_targets(engine, town, args.year, values)  # type: ignore[arg-type]
+        print(f"已载入 {town} {args.year}年目标 {len(values)} 项")
+    elif args.targets_cmd == "copy":
+        n = copy_targets(engine, town, args.from_year, args.to_year)
+        print(f"已将 {args.from_year}年目标 {n} 项复制到 {args.to_year}年")
+    else:
+        targets = get_targets(engine, town, args.year)
+        cat = default_catalogue()
+        rows = [
+            {"id": i.id, "name": i.name, "unit": i.unit, "target": targets[i.id].value if i.id in targets else None}
+            for i in cat.indicators
+        ]
+        if args.json:
+            _print_json(rows)
+        else:
+            for r in rows:
+                print(f"  {r['name']}：{'未设' if r['target'] is None else r['target']} {r['unit']}")
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m lawdash", description="乡镇法治政府建设工作台账与指标看板（命令行）")
+    p.add_argument("--db", help="数据库：SQLAlchemy URL 或 SQLite 文件路径（默认 data/lawdash.db，或环境变量 LAWDASH_DB）")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    s = sub.add_parser("init", help="建库并写入基础数据（--demo 同时载入演示数据）")
+    s.add_argument("--demo", action="store_true", help="载入演示乡镇的台账、目标")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("template", help="生成空白月度台账模板")
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="M")
+    s.add_argument("--town")
+    s.add_argument("-o", "--output", required=True)
+    s.set_defaults(func=cmd_template)
+
+    s = sub.add_parser("import", help="检查并导入月度台账（全部文件作为一个批次）")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--town")
+    s.add_argument("--year", type=int)
+    s.add_argument("--month", type=int, choices=range(1, 13), metavar="M")
+    s.add_argument("--dry-run", action="store_true", help="只检查，不保存")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("batches", help="导入记录")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_batches)
+
+    s = sub.add_parser("undo", help="撤销一个批次")
+    s.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    s.set_defaults(func=cmd_undo)
+
+    s = sub.add_parser("progress", help="各指标完成情况")
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD")
+    s.add_argument("--town")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_progress)
+
+    s = sub.add_parser("export", help="导出全年台账与指标进度（.xlsx）")
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--as-of", type=_date)
+    s.add_argument("--town")
+    s.add_argument("-o", "--output", required=True)
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("targets", help="年度目标：查看、从工作簿载入、复制上年")
+    tsub = s.add_subparsers(dest="targets_cmd", required=True, parser_class=_Parser)
+    t = tsub.add_parser("show", help="查看某年目标")
+    t.add_argument("--year", type=int, required=True)
+    t.add_argument("--json", action="store_true")
+    t = tsub.add_parser("load", help="从工作簿（“年度目标”表：指标、目标值）载入")
+    t.add_argument("file", metavar="FILE")
+    t.add_argument("--year", type=int, required=True)
+    t = tsub.add_parser("copy", help="复制某年目标到另一年")
+    t.add_argument("--from", dest="from_year", type=int, required=True)
+    t.add_argument("--to", dest="to_year", type=int, required=True)
+    for t in tsub.choices.values():
+        t.add_argument("--town")
+    s.set_defaults(func=cmd_targets)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[Engine, argparse.Namespace], int] = args.func
+    try:
+        return func(store.get_engine(args.db), args)
+    except WorkbookRejected as exc:
+        print(str(exc), file=sys.stderr)
+        for p in exc.problems:
+            print(f"  错误 {p.file} {p.text()}", file=sys.stderr)
+        return 1
+    except LawdashError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
