@@ -62,8 +62,12 @@ def display(value: object) -> str:
     return str(value).strip()
 
 
+_BLANK_MARKS = {"", "/", "-", "—", "——", "－", "无"}
+
+
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """Empty, or a mark clerks use for "nothing here" (`/`, `—`, `无`)."""
+    return value is None or (isinstance(value, str) and value.strip() in _BLANK_MARKS)
 
 
 # ------------------------------------------------------------------ dates
@@ -71,6 +75,8 @@ def is_blank(value: object) -> bool:
 _FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _BARE_DATE = re.compile(r"^(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?$")
+_TIME_OF_DAY = re.compile(r"\s*(上午|下午|晚上|中午|早上)?\s*(\d{1,2}[:时点]\d{0,2}分?)?$")
+_RANGE = re.compile(r"\s*(至|~|～|—|－－|--)\s*")
 
 
 def _make_date(raw: str, y: int, m: int, d: int) -> Parsed:
@@ -98,6 +104,15 @@ def parse_date(value: object, year: int | None = None) -> Parsed:
     text = normalize_text(raw)
     if m := _FULL_DATE.match(text) or _COMPACT_DATE.match(text):
         return _make_date(raw, int(m[1]), int(m[2]), int(m[3]))
+    start = _RANGE.split(text)[0]
+    if start != text:  # a span such as `3月5日至7日`: the day it started
+        parsed = parse_date(start, year)
+        if parsed.is_error or parsed.code == Code.NO_YEAR:
+            return Parsed.error(Code.BAD_DATE, f"日期无法识别：“{raw}”")
+        return Parsed.warning(parsed.value, Code.DATE_SPAN, f"日期“{raw}”是一段时间，按开始日期 {parsed.value} 计")
+    bare_time = _TIME_OF_DAY.sub("", text)
+    if bare_time != text and bare_time:  # `2024年3月5日上午9:30`: the time of day does not matter here
+        return parse_date(bare_time, year)
     if m := _BARE_DATE.match(text):
         if year is None:
             return Parsed.error(Code.NO_YEAR, f"日期“{raw}”未写年份，且无法从标题、文件名或其他日期推断")
@@ -128,6 +143,7 @@ _APPROX_PREFIX = ("大约", "约", "近", "超过", "超", "逾", "共计", "共
 _APPROX_SUFFIX = ("余", "多", "左右", "以上", "余次", "上下")
 _UNITS = ("人次", "场次", "人", "份", "册", "次", "场", "件", "个", "名", "户", "张", "本", "起", "期")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_PAREN_UNIT = re.compile(r"\((?:%s)\)$" % "|".join(_UNITS))
 
 
 def parse_count(value: object) -> Parsed:
@@ -137,7 +153,7 @@ def parse_count(value: object) -> Parsed:
     if isinstance(value, int | float):
         return _whole(value, display(value))
     raw = display(value)
-    text = normalize_text(raw).replace(",", "").replace(" ", "")
+    text = _PAREN_UNIT.sub("", normalize_text(raw).replace(",", "").replace(" ", ""))
     approx = False
     for p in _APPROX_PREFIX:
         if text.startswith(p) and len(text) > len(p):
@@ -173,15 +189,38 @@ def _whole(number: float, raw: str) -> Parsed:
 
 # ------------------------------------------------------------------ names
 
+_VILLAGE_OFFICE = ("村民委员会", "村委会", "村委", "村两委")
+_LIST_SEPARATORS = re.compile(r"[、,;/]")
+
+
 def match_village(value: object, villages: tuple[str, ...]) -> Parsed:
     """The village a name means (`李庄` is 李庄村, with a warning), or a None value if it is none."""
     raw = display(value)
     name = normalize_text(raw).replace(" ", "")
     if name in villages:
         return Parsed(name)
-    if name + "村" in villages:
-        return Parsed.warning(name + "村", Code.VILLAGE_COMPLETED, f"“{raw}”按“{name}村”计")
+    for office in _VILLAGE_OFFICE:
+        if name.endswith(office) and len(name) > len(office):
+            name = name[: -len(office)]
+            break
+    for candidate in (name, name + "村"):
+        if candidate in villages:
+            return Parsed.warning(candidate, Code.VILLAGE_COMPLETED, f"“{raw}”按“{candidate}”计")
     return Parsed(None)
+
+
+def match_places(value: object, villages: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The villages a place cell names (`前营、后营村` names two), and a warning for each guessed one."""
+    parts = [p for p in _LIST_SEPARATORS.split(normalize_text(value)) if p.strip()]
+    found: list[str] = []
+    warnings: list[str] = []
+    for part in parts if len(parts) > 1 else [value]:
+        parsed = match_village(part, villages)
+        if isinstance(parsed.value, str) and parsed.value not in found:
+            found.append(parsed.value)
+            if parsed.message:
+                warnings.append(parsed.message)
+    return found, warnings
 
 
 def match_choice(value: object, choices: tuple[str, ...], aliases: dict[str, str]) -> Parsed:

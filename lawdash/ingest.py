@@ -25,6 +25,7 @@ from lawdash.cells import (
     full_date_year,
     is_blank,
     match_choice,
+    match_places,
     match_village,
     normalize_header,
     normalize_text,
@@ -49,6 +50,7 @@ class Record:
     file: str
     row: int
     fields: dict[str, object]
+    period: tuple[int, int] = (0, 0)  # (year, month) of the slice it belongs to
 
     @property
     def date(self) -> dt.date:
@@ -108,9 +110,9 @@ def read_workbooks(
         result.files.append(info)
         records = _read_file(name, data, ctx, info, problems)
         result.problems.extend(problems.items)
-        if info.town and info.year and info.month:
+        if info.town:
             for rec in records:
-                slices[(info.town, info.year, info.month, rec.sheet)].append(rec)
+                slices[(info.town, *rec.period, rec.sheet)].append(rec)
                 result.rows[cat.sheet(rec.sheet).name] += 1
     result.slices = dict(slices)
     return result
@@ -169,19 +171,7 @@ def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: 
     records: list[Record] = []
     for ws, sheet, row, mapping in found:
         records.extend(_read_rows(ws, sheet, row, mapping, info, ctx, problems))
-    _resolve_period_from_dates(info, records, problems)
-    if info.year and info.month:
-        for rec in records:
-            d = rec.date
-            if (d.year, d.month) != (info.year, info.month):
-                col = next(c for c, k in rec.fields["_cols"].items() if k == "date")  # type: ignore[union-attr]
-                problems.warn(
-                    Code.OUTSIDE_PERIOD,
-                    f"日期 {d:%Y-%m-%d} 不在本台账所属月份（{info.year}年{info.month}月），仍按日期计入",
-                    sheet=rec.fields["_tab"],  # type: ignore[arg-type]
-                    row=rec.row,
-                    col=col,
-                )
+    _assign_periods(info, records, problems)
     for rec in records:
         del rec.fields["_cols"], rec.fields["_tab"]
     return records
@@ -262,17 +252,29 @@ def _resolve_period_from_text(info: FileInfo, ctx: _Context, titles: list[str]) 
             info.year = int(m[1])
 
 
-def _resolve_period_from_dates(info: FileInfo, records: list[Record], problems: Problems) -> None:
-    if info.year and info.month:
-        return
-    months = Counter((r.date.year, r.date.month) for r in records if info.year in (None, r.date.year))
-    if len(months) == 1:
+def _assign_periods(info: FileInfo, records: list[Record], problems: Problems) -> None:
+    """Each record's (year, month): the file's month when it names one, else the month of its date."""
+    months = Counter((r.date.year, r.date.month) for r in records)
+    if not (info.year and info.month) and len(months) == 1:
         info.year, info.month = next(iter(months))
-    elif records:
-        problems.error(
-            Code.NO_PERIOD,
-            "无法确定台账所属年月：标题和文件名中没有“YYYY年M月”，且日期跨多个月份；请在文件名中写明（如“2024年3月”）或指定年月",
-        )
+    if info.year and info.month:
+        for rec in records:
+            rec.period = (info.year, info.month)
+            if (rec.date.year, rec.date.month) != rec.period:
+                _warn_at_date(rec, problems, f"日期 {rec.date:%Y-%m-%d} 不在本台账所属月份（{info.year}年{info.month}月），仍按日期计入")
+        return
+    for rec in records:
+        rec.period = (rec.date.year, rec.date.month)
+        if info.year and rec.date.year != info.year:
+            _warn_at_date(rec, problems, f"日期 {rec.date:%Y-%m-%d} 不在本台账所属年度（{info.year}年），仍按日期计入")
+    if len(months) > 1:
+        parts = "、".join(f"{y}年{m}月 {n} 行" for (y, m), n in sorted(months.items()))
+        problems.warn(Code.SPLIT_BY_MONTH, f"文件未写明所属月份，按各行日期分月存入：{parts}")
+
+
+def _warn_at_date(rec: Record, problems: Problems, message: str) -> None:
+    col = next(c for c, k in rec.fields["_cols"].items() if k == "date")  # type: ignore[union-attr]
+    problems.warn(Code.OUTSIDE_PERIOD, message, sheet=rec.fields["_tab"], row=rec.row, col=col)  # type: ignore[arg-type]
 
 
 def _read_rows(
@@ -316,17 +318,20 @@ def _read_rows(
                     ok = False
                 fields[col.key] = None
                 continue
+            if col.kind == "place":  # any place is kept; the villages it names are counted
+                found, guesses = match_places(value, villages)
+                for message in guesses:
+                    problems.warn(Code.VILLAGE_COMPLETED, message, sheet=ws.title, row=r, col=ci)
+                fields[col.key] = display(value)
+                fields["village"] = found[0] if len(found) == 1 else (found or None)
+                continue
             parsed = _parse(value, col, year_hint, villages, sheet, ctx)
             if parsed.code:
                 (problems.error if parsed.is_error else problems.warn)(
                     parsed.code, parsed.message or "", sheet=ws.title, row=r, col=ci
                 )
             ok = ok and not parsed.is_error
-            if col.kind == "place":
-                fields[col.key] = normalize_text(value)
-                fields["village"] = parsed.value
-            else:
-                fields[col.key] = parsed.value
+            fields[col.key] = parsed.value
         extra = {extras[ci]: display(v) for ci, v in cells.items() if ci in extras and not is_blank(v)}
         if extra:
             fields["extra"] = extra
@@ -353,8 +358,6 @@ def _parse(
         if parsed.value is None:
             return Parsed.error(Code.UNKNOWN_VILLAGE, f"“{display(value)}”不是本镇的村（本镇共{len(villages)}个村）")
         return parsed
-    if kind == "place":
-        return match_village(value, villages)
     if kind == "indicator":
         ind = ctx.cat.indicator_by_label(display(value))
         if ind is None:

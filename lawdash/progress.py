@@ -61,13 +61,16 @@ def _num(x: float | None) -> float | int | None:
 def load_records(
     engine: Engine, town: str, start: dt.date, end: dt.date, sheets: list[str] | None = None
 ) -> pd.DataFrame:
-    """Active records of a township dated in [start, end], one row each, fields as columns."""
+    """Active records of a township dated in [start, end], one row each, fields as columns.
+
+    `village` is the village a row counts for (None for a place that is no village, a list when
+    the cell names several).
+    """
     q = (
         select(
             store.Record.id,
             store.Record.sheet,
             store.Record.date,
-            store.Record.village,
             store.Record.file,
             store.Record.row,
             store.Slice.batch_id,
@@ -84,10 +87,12 @@ def load_records(
         q = q.where(store.Record.sheet.in_(sheets))
     with Session(engine) as s:
         rows = s.execute(q).all()
-    base_cols = ["id", "sheet", "date", "village", "file", "row", "batch_id", "period_year", "period_month"]
+    base_cols = ["id", "sheet", "date", "file", "row", "batch_id", "period_year", "period_month"]
     base = pd.DataFrame([r[:-1] for r in rows], columns=base_cols)
     fields = pd.DataFrame.from_records([r[-1] for r in rows]) if rows else pd.DataFrame()
-    fields = fields.drop(columns=[c for c in ("date", "village") if c in fields.columns])
+    fields = fields.drop(columns=[c for c in ("date",) if c in fields.columns])
+    if "village" not in fields.columns:
+        fields["village"] = None  # a cell may name several villages: then it holds their list
     df = pd.concat([base, fields], axis=1)
     df["date"] = pd.to_datetime(df["date"])
     return df
@@ -109,8 +114,8 @@ def aggregate(ind: Indicator, df: pd.DataFrame) -> float | None:
         return float(len(rows))
     if ind.aggregation == "sum":
         return float(pd.to_numeric(rows[ind.value], errors="coerce").fillna(0).sum()) if len(rows) else 0.0
-    if ind.aggregation == "distinct":
-        return float(rows[ind.value].dropna().nunique()) if len(rows) else 0.0
+    if ind.aggregation == "distinct":  # a cell may name several villages: count each
+        return float(rows[ind.value].explode().dropna().nunique()) if len(rows) else 0.0
     # rate: percent, None when nothing is concluded yet
     if not len(rows):
         return None

@@ -298,7 +298,35 @@ def test_unknown_town(engine: Engine) -> None:
     assert result.status == "rejected" and codes(result) == [Code.UNKNOWN_TOWN]
 
 
-def test_period_that_cannot_be_told(engine: Engine) -> None:
-    rows = [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10], ["2024-04-05", "宣传", "乡村", "东村", 10]]
-    result = run(engine, {"普法宣传": rows}, name="台账.xlsx")
-    assert result.status == "rejected" and codes(result) == [Code.NO_PERIOD]
+def test_a_workbook_of_several_months_is_stored_month_by_month(engine: Engine) -> None:
+    rows = [["商酒务镇2024年普法宣传台账"], PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10], ["4月5日", "宣传", "乡村", "西村", 20]]
+    result = run(engine, {"普法宣传": rows}, name="全年台账.xlsx")
+    assert result.status == "stored"
+    assert [p.message for p in result.warnings if p.code == Code.SPLIT_BY_MONTH] == [
+        "文件未写明所属月份，按各行日期分月存入：2024年3月 1 行、2024年4月 1 行"
+    ]
+    assert store.list_batches(engine)[0].period == "2024-03、2024-04"
+    # a later March workbook replaces March only
+    run(engine, {"普法宣传": [PUB_HEADER, ["2024-03-09", "宣传", "乡村", "南庄村", 5]]})
+    assert figures(engine, dt.date(2024, 4, 30))["materials_distributed"] == 25
+
+
+def test_several_villages_in_one_place_cell(engine: Engine) -> None:
+    rows = [PUB_HEADER, ["2024-03-05", "送法进村", "乡村", "前营、后营村，李庄村委会", 30], ["2024-03-06", "宣传", "乡村", "前营村", 10]]
+    result = run(engine, {"普法宣传": rows})
+    assert figures(engine)["villages_reached"] == 3
+    assert [p.message for p in result.warnings] == ["“前营”按“前营村”计", "“李庄村委会”按“李庄村”计"]
+    assert records(engine, "publicity")[0]["village"] == ["前营村", "后营村", "李庄村"]
+
+
+def test_clerks_marks_for_nothing_and_spans_of_days(engine: Engine) -> None:
+    rows = [
+        PUB_HEADER,
+        ["2024年3月5日至7日", "宣传周", "乡村", "东村", "300（份）", "/"],
+        ["2024年3月9日上午9:30", "宣传", "乡村", "西村", 10, "—"],
+    ]
+    result = run(engine, {"普法宣传": rows})
+    assert result.status == "stored"
+    assert [(p.code, p.cell) for p in result.warnings] == [(Code.DATE_SPAN, "A2")]
+    recs = records(engine, "publicity")
+    assert [(r["date"].day, r["materials"], r["audience"]) for r in recs] == [(5, 300, None), (9, 10, None)]
