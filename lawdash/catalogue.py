@@ -193,7 +193,7 @@ def _check(cat: Catalogue) -> None:
     for s in cat.sheets:
         keys = [c.key for c in s.columns]
         if "date" not in keys or not s.column("date").required:
-            problems.append(f"工作表“{s.name}”必须有必填的日期列（key = \"date\"）")
+            problems.append(f'工作表“{s.name}”必须有必填的日期列（key = "date"）')
         for c in s.columns:
             if c.kind not in KINDS:
                 problems.append(f"工作表“{s.name}”的列“{c.name}”类型“{c.kind}”未知")
@@ -221,7 +221,7 @@ def _check(cat: Catalogue) -> None:
                 if k not in fields:
                     problems.append(f"指标“{i.name}”的筛选列“{k}”不在来源表中")
         if i.pace is not None and (
-            len(i.pace) != 12 or any(b < a for a, b in zip(i.pace, i.pace[1:])) or i.pace[-1] != 1
+            len(i.pace) != 12 or any(b < a for a, b in zip(i.pace, i.pace[1:], strict=False)) or i.pace[-1] != 1
         ):
             problems.append(f"指标“{i.name}”的进度计划应为 12 个递增的累计比例，且最后一个为 1")
     if problems:

@@ -143,12 +143,12 @@ _APPROX_PREFIX = ("大约", "约", "近", "超过", "超", "逾", "共计", "共
 _APPROX_SUFFIX = ("余", "多", "左右", "以上", "余次", "上下")
 _UNITS = ("人次", "场次", "人", "份", "册", "次", "场", "件", "个", "名", "户", "张", "本", "起", "期")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
-_PAREN_UNIT = re.compile(r"\((?:%s)\)$" % "|".join(_UNITS))
+_PAREN_UNIT = re.compile(r"\((?:{})\)$".format("|".join(_UNITS)))
 
 
 def parse_count(value: object) -> Parsed:
     """A whole number >= 0; `5000余`, `约200` are read with a warning, `1,200`, `３０人` silently."""
-    if isinstance(value, bool) or isinstance(value, dt.date):
+    if isinstance(value, (bool, dt.date)):
         return Parsed.error(Code.BAD_NUMBER, f"数量无法识别：“{display(value)}”")
     if isinstance(value, int | float):
         return _whole(value, display(value))

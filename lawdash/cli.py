@@ -203,7 +203,9 @@ def cmd_targets(engine: Engine, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m lawdash", description="乡镇法治政府建设工作台账与指标看板（命令行）")
-    p.add_argument("--db", help="数据库：SQLAlchemy URL 或 SQLite 文件路径（默认 data/lawdash.db，或环境变量 LAWDASH_DB）")
+    p.add_argument(
+        "--db", help="数据库：SQLAlchemy URL 或 SQLite 文件路径（默认 data/lawdash.db，或环境变量 LAWDASH_DB）"
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     s = sub.add_parser("init", help="建库并写入基础数据（--demo 同时载入演示数据）")

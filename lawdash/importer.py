@@ -75,8 +75,14 @@ def _writes(read: ReadResult) -> list[store.SliceWrite]:
         data = [_row_json(r) for r in recs]
         w = store.SliceWrite(town, year, month, sheet, content=store.content_hash(data))
         w.rows = [
-            {"data": d, "_date": r.date, "_village": _village_label(r.fields.get("village")), "_file": r.file, "_row": r.row}
-            for r, d in zip(recs, data)
+            {
+                "data": d,
+                "_date": r.date,
+                "_village": _village_label(r.fields.get("village")),
+                "_file": r.file,
+                "_row": r.row,
+            }
+            for r, d in zip(recs, data, strict=False)
         ]
         writes.append(w)
     return writes
@@ -84,8 +90,10 @@ def _writes(read: ReadResult) -> list[store.SliceWrite]:
 
 def _diff(session: Session, old: store.Slice, new_rows: list[dict[str, object]]) -> tuple[int, int]:
     """(rows removed, rows added) between a stored slice and the new rows, as multisets."""
-    key = lambda d: store.content_hash([d])  # noqa: E731
-    old_rows = Counter(key(d) for d in session.scalars(select(store.Record.data).where(store.Record.slice_id == old.id)))
+    key = lambda d: store.content_hash([d])
+    old_rows = Counter(
+        key(d) for d in session.scalars(select(store.Record.data).where(store.Record.slice_id == old.id))
+    )
     new = Counter(key(r["data"]) for r in new_rows)  # type: ignore[arg-type]
     return sum((old_rows - new).values()), sum((new - old_rows).values())
 

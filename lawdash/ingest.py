@@ -128,7 +128,10 @@ def _open(data: bytes) -> openpyxl.Workbook | None:
 def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: Problems) -> list[Record]:
     wb = _open(data)
     if wb is None:
-        problems.error(Code.NOT_A_WORKBOOK, f"文件“{name}”不是有效的 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中另存为 .xlsx 后重新上传")
+        problems.error(
+            Code.NOT_A_WORKBOOK,
+            f"文件“{name}”不是有效的 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中另存为 .xlsx 后重新上传",
+        )
         return []
     cat = ctx.cat
     found: list[tuple[Worksheet, Sheet, int, dict[int, Column]]] = []
@@ -142,7 +145,7 @@ def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: 
         if sheet is None:
             sheet, header = _sheet_by_header(ws, cat)
         if sheet is None:
-            if ws.max_row > 1 or ws.max_column > 1 or ws.cell(1, 1).value is not None:
+            if _has_content(ws):
                 problems.warn(Code.UNKNOWN_SHEET, f"工作表“{ws.title}”不是台账表，已忽略", sheet=ws.title)
             continue
         if header is None:
@@ -154,9 +157,7 @@ def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: 
         missing = [c for c in sheet.required if c not in mapping.values()]
         if missing:
             for c in missing:
-                problems.error(
-                    Code.MISSING_COLUMN, f"缺少必填列“{c.name}”（表头在第{row}行）", sheet=ws.title, row=row
-                )
+                problems.error(Code.MISSING_COLUMN, f"缺少必填列“{c.name}”（表头在第{row}行）", sheet=ws.title, row=row)
             continue
         titles.extend(_title_texts(ws, row))
         found.append((ws, sheet, row, mapping))
@@ -178,10 +179,7 @@ def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: 
 
 
 def _has_content(ws: Worksheet) -> bool:
-    for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True):
-        if any(not is_blank(v) for v in row):
-            return True
-    return False
+    return any(any(not is_blank(v) for v in row) for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True))
 
 
 def _title_texts(ws: Worksheet, header_row: int) -> list[str]:
@@ -242,11 +240,10 @@ def _resolve_town(info: FileInfo, ctx: _Context, titles: list[str], problems: Pr
 def _resolve_period_from_text(info: FileInfo, ctx: _Context, titles: list[str]) -> None:
     info.year, info.month = ctx.year, ctx.month
     for text in titles:
-        if m := _PERIOD.search(text) or _PERIOD_DASH.search(text):
-            if 1 <= int(m[2]) <= 12:
-                info.year = info.year or int(m[1])
-                info.month = info.month or int(m[2])
-                return
+        if (m := _PERIOD.search(text) or _PERIOD_DASH.search(text)) and 1 <= int(m[2]) <= 12:
+            info.year = info.year or int(m[1])
+            info.month = info.month or int(m[2])
+            return
     for text in titles:
         if info.year is None and (m := _YEAR.search(text)):
             info.year = int(m[1])
@@ -261,7 +258,11 @@ def _assign_periods(info: FileInfo, records: list[Record], problems: Problems) -
         for rec in records:
             rec.period = (info.year, info.month)
             if (rec.date.year, rec.date.month) != rec.period:
-                _warn_at_date(rec, problems, f"日期 {rec.date:%Y-%m-%d} 不在本台账所属月份（{info.year}年{info.month}月），仍按日期计入")
+                _warn_at_date(
+                    rec,
+                    problems,
+                    f"日期 {rec.date:%Y-%m-%d} 不在本台账所属月份（{info.year}年{info.month}月），仍按日期计入",
+                )
         return
     for rec in records:
         rec.period = (rec.date.year, rec.date.month)
@@ -286,7 +287,11 @@ def _read_rows(
     ctx: _Context,
     problems: Problems,
 ) -> list[Record]:
-    headers = {ci: display(v) for ci, v in enumerate(next(ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True)), start=1) if not is_blank(v)}
+    headers = {
+        ci: display(v)
+        for ci, v in enumerate(next(ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True)), start=1)
+        if not is_blank(v)
+    }
     extras = {ci: h for ci, h in headers.items() if ci not in mapping}
     merged = _merged_fill(ws, header_row)
     markers = {normalize_header(m) for m in ctx.cat.skip_row_markers}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 
 from openpyxl.utils import get_column_letter
 
 
-class Code(str, Enum):
+class Code(StrEnum):
     """Why a problem was raised; tests and tools assert on these."""
 
     # errors

@@ -98,7 +98,7 @@ def load_records(
     return df
 
 
-def _mask(df: pd.DataFrame, cond: dict[str, tuple[str, ...]]) -> pd.Series:
+def matches(df: pd.DataFrame, cond: dict[str, tuple[str, ...]]) -> pd.Series:
     mask = pd.Series(True, index=df.index)
     for col, values in cond.items():
         mask &= df[col].isin(values) if col in df.columns else False
@@ -109,7 +109,7 @@ def aggregate(ind: Indicator, df: pd.DataFrame) -> float | None:
     """The indicator's value over the given records (all sheets; it picks its own)."""
     rows = df[df["sheet"] == ind.sheet] if len(df) else df
     if len(rows) and ind.filter:
-        rows = rows[_mask(rows, ind.filter)]
+        rows = rows[matches(rows, ind.filter)]
     if ind.aggregation == "count":
         return float(len(rows))
     if ind.aggregation == "sum":
@@ -119,10 +119,10 @@ def aggregate(ind: Indicator, df: pd.DataFrame) -> float | None:
     # rate: percent, None when nothing is concluded yet
     if not len(rows):
         return None
-    den = _mask(rows, ind.denominator)
+    den = matches(rows, ind.denominator)
     if not den.any():
         return None
-    num = den & _mask(rows, ind.numerator)
+    num = den & matches(rows, ind.numerator)
     return round(100.0 * float(num.sum()) / float(den.sum()), 1)
 
 
@@ -175,8 +175,7 @@ def progress_for_year(
         records = load_records(engine, town, *year_bounds(year, as_of))
     targets = get_targets(engine, town, year)
     return [
-        judge(ind, aggregate(ind, records), targets.get(ind.id), as_of, cat.far_behind_ratio)
-        for ind in cat.indicators
+        judge(ind, aggregate(ind, records), targets.get(ind.id), as_of, cat.far_behind_ratio) for ind in cat.indicators
     ]
 
 
@@ -195,10 +194,12 @@ def default_as_of(engine: Engine, town: str, year: int, today: dt.date | None = 
     today = today or dt.date.today()
     if year == today.year:
         return today
-    month = last_reported_month(engine, town, year)
-    if month is None or month == 12:
-        return dt.date(year, 12, 31)
-    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+    return month_end(year, last_reported_month(engine, town, year) or 12)
+
+
+def month_end(year: int, month: int) -> dt.date:
+    """The last day of a month."""
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 def years_with_data(engine: Engine, town: str) -> list[int]:
@@ -209,7 +210,5 @@ def years_with_data(engine: Engine, town: str) -> list[int]:
                 select(store.Slice.year).join(store.Town).where(store.Slice.active, store.Town.name == town).distinct()
             )
         )
-        years |= set(
-            s.scalars(select(store.Target.year).join(store.Town).where(store.Town.name == town).distinct())
-        )
+        years |= set(s.scalars(select(store.Target.year).join(store.Town).where(store.Town.name == town).distinct()))
     return sorted(years, reverse=True)

@@ -252,7 +252,9 @@ def towns(engine: Engine) -> dict[str, tuple[str, ...]]:
     """Every town with its villages, in their order."""
     with Session(engine) as s:
         rows = s.execute(
-            select(Town.name, Village.name).outerjoin(Village, Village.town_id == Town.id).order_by(Town.id, Village.position)
+            select(Town.name, Village.name)
+            .outerjoin(Village, Village.town_id == Town.id)
+            .order_by(Town.id, Village.position)
         ).all()
     out: dict[str, list[str]] = {}
     for town, village in rows:
@@ -304,8 +306,7 @@ def list_batches(engine: Engine) -> list[BatchInfo]:
             files.setdefault(f.batch_id, []).append({"name": f.name, "sha256": f.sha256, "size": f.size})
         rows = s.execute(select(Batch, Town.name).join(Town).order_by(Batch.id.desc())).all()
         return [
-            BatchInfo(b.id, b.created_at, t, b.period, b.rows, files.get(b.id, []), b.user, b.status)
-            for b, t in rows
+            BatchInfo(b.id, b.created_at, t, b.period, b.rows, files.get(b.id, []), b.user, b.status) for b, t in rows
         ]
 
 
@@ -404,10 +405,10 @@ def write_slice(session: Session, batch_id: int, tid: int, w: SliceWrite, old: S
         )
 
 
-def new_batch(session: Session, tid: int, period: str, rows: dict[str, int], files: list[dict[str, object]], user: str) -> int:
-    batch = Batch(
-        created_at=dt.datetime.now().replace(microsecond=0), town_id=tid, period=period, rows=rows, user=user
-    )
+def new_batch(
+    session: Session, tid: int, period: str, rows: dict[str, int], files: list[dict[str, object]], user: str
+) -> int:
+    batch = Batch(created_at=dt.datetime.now().replace(microsecond=0), town_id=tid, period=period, rows=rows, user=user)
     session.add(batch)
     session.flush()
     for f in files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass
 
 import openpyxl
@@ -40,7 +41,7 @@ def _check(ind: Indicator, value: float | None, pace: tuple[float, ...] | None) 
         raise Refused(f"“{ind.name}”的目标不能为负数")
     if ind.unit == "%" and value > 100:
         raise Refused(f"“{ind.name}”的目标不能超过 100%")
-    if pace is not None and (len(pace) != 12 or any(b < a for a, b in zip(pace, pace[1:])) or pace[-1] != 1):
+    if pace is not None and (len(pace) != 12 or any(b < a for a, b in itertools.pairwise(pace)) or pace[-1] != 1):
         raise Refused(f"“{ind.name}”的月度计划应为 12 个递增的累计比例，12 月为 1")
 
 
@@ -67,7 +68,11 @@ def set_targets(
             )
             if value is not None:
                 pace = paces.get(ident)
-                s.add(store.Target(town_id=tid, year=year, indicator=ident, value=float(value), pace=list(pace) if pace else None))
+                s.add(
+                    store.Target(
+                        town_id=tid, year=year, indicator=ident, value=float(value), pace=list(pace) if pace else None
+                    )
+                )
         store.bump_version(s)
 
 
@@ -110,7 +115,9 @@ def read_targets_workbook(name: str, data: bytes, cat: Catalogue | None = None) 
             continue
         ind = cat.indicator_by_label(display(label))
         if ind is None:
-            problems.error(Code.UNKNOWN_INDICATOR, f"指标“{display(label)}”不存在", sheet=ws.title, row=r, col=header["ind"] + 1)
+            problems.error(
+                Code.UNKNOWN_INDICATOR, f"指标“{display(label)}”不存在", sheet=ws.title, row=r, col=header["ind"] + 1
+            )
             continue
         parsed = parse_count(raw) if ind.unit != "%" else parse_count(display(raw).rstrip("%"))
         if parsed.is_error:

@@ -18,10 +18,10 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lawdash import store  # noqa: E402
-from lawdash.catalogue import default_catalogue  # noqa: E402
-from lawdash.importer import import_workbooks  # noqa: E402
-from lawdash.progress import progress_for_year  # noqa: E402
+from lawdash import store
+from lawdash.catalogue import default_catalogue
+from lawdash.importer import import_workbooks
+from lawdash.progress import progress_for_year
 
 
 def month_workbook(rows_per_sheet: int = 50, seed: int = 1, month: int = 3) -> bytes:
@@ -30,12 +30,24 @@ def month_workbook(rows_per_sheet: int = 50, seed: int = 1, month: int = 3) -> b
     villages = default_catalogue().towns[0].villages
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    day = lambda: f"2024年{month}月{rng.randint(1, 28)}日"  # noqa: E731
+    day = lambda: f"2024年{month}月{rng.randint(1, 28)}日"
     sheets = {
-        "会议学法": (["日期", "类型", "主题", "参加人数", "村或单位"], lambda: [day(), rng.choice(["专题会议", "中心组学法", "会前学法"]), "学习", rng.randint(5, 40), "镇政府"]),
-        "培训": (["时间", "培训名称", "类型", "参训人数（人）"], lambda: [day(), "培训", "法治讲座", f"{rng.randint(10, 90)}人"]),
-        "普法宣传": (["日期", "活动名称", "阵地", "村或地点", "发放资料\n（份）"], lambda: [day(), "宣传", "乡村", rng.choice(villages).removesuffix("村"), f"约{rng.randint(50, 300)}"]),
-        "矛盾纠纷调解": (["受理日期", "村", "纠纷类型", "调解结果"], lambda: [day(), rng.choice(villages), "邻里", rng.choice(["调解成功", "调解中"])]),
+        "会议学法": (
+            ["日期", "类型", "主题", "参加人数", "村或单位"],
+            lambda: [day(), rng.choice(["专题会议", "中心组学法", "会前学法"]), "学习", rng.randint(5, 40), "镇政府"],
+        ),
+        "培训": (
+            ["时间", "培训名称", "类型", "参训人数（人）"],
+            lambda: [day(), "培训", "法治讲座", f"{rng.randint(10, 90)}人"],
+        ),
+        "普法宣传": (
+            ["日期", "活动名称", "阵地", "村或地点", "发放资料\n（份）"],
+            lambda: [day(), "宣传", "乡村", rng.choice(villages).removesuffix("村"), f"约{rng.randint(50, 300)}"],
+        ),
+        "矛盾纠纷调解": (
+            ["受理日期", "村", "纠纷类型", "调解结果"],
+            lambda: [day(), rng.choice(villages), "邻里", rng.choice(["调解成功", "调解中"])],
+        ),
     }
     for name, (header, row) in sheets.items():
         ws = wb.create_sheet(name)
@@ -67,11 +79,21 @@ def main() -> None:
         same = timed(lambda: import_workbooks(engine, [("商酒务镇2024年3月.xlsx", a)]))
         flips = iter([b, a] * 5)
         replace = timed(lambda: import_workbooks(engine, [("商酒务镇2024年3月.xlsx", next(flips))]))
-        check = timed(lambda: import_workbooks(engine, [("商酒务镇2024年4月.xlsx", month_workbook(month=4))], dry_run=True))
+        check = timed(
+            lambda: import_workbooks(engine, [("商酒务镇2024年4月.xlsx", month_workbook(month=4))], dry_run=True)
+        )
         prog = timed(lambda: progress_for_year(engine, "商酒务镇", 2024, dt.date(2024, 12, 31)))
     print("one month, 200 rows in 4 sheets (messy: title rows, text numbers, 合计 rows)")
-    for label, times in [("first import", first), ("re-import unchanged", same), ("re-import replacing", replace), ("dry-run check", check), ("progress for the year", prog)]:
-        print(f"  {label:24s} median {statistics.median(times) * 1000:7.1f} ms   max {max(times) * 1000:7.1f} ms   (n={len(times)})")
+    for label, times in [
+        ("first import", first),
+        ("re-import unchanged", same),
+        ("re-import replacing", replace),
+        ("dry-run check", check),
+        ("progress for the year", prog),
+    ]:
+        print(
+            f"  {label:24s} median {statistics.median(times) * 1000:7.1f} ms   max {max(times) * 1000:7.1f} ms   (n={len(times)})"
+        )
 
 
 if __name__ == "__main__":

@@ -101,7 +101,15 @@ def test_approximate_count_message() -> None:
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [(-3, Code.NEGATIVE), ("-3", Code.NEGATIVE), (2.5, Code.NOT_WHOLE), ("2.5", Code.NOT_WHOLE), ("若干", Code.BAD_NUMBER), ("三十", Code.BAD_NUMBER), (True, Code.BAD_NUMBER)],
+    [
+        (-3, Code.NEGATIVE),
+        ("-3", Code.NEGATIVE),
+        (2.5, Code.NOT_WHOLE),
+        ("2.5", Code.NOT_WHOLE),
+        ("若干", Code.BAD_NUMBER),
+        ("三十", Code.BAD_NUMBER),
+        (True, Code.BAD_NUMBER),
+    ],
 )
 def test_counts_refused(value: object, code: Code) -> None:
     parsed = parse_count(value)

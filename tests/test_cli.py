@@ -47,14 +47,24 @@ def test_import_json_shape_and_reimport(capsys: pytest.CaptureFixture[str], db: 
     assert (code, data["status"], data["batch"]) == (0, "unchanged", 1)  # type: ignore[index]
 
 
-def test_rejected_import_exits_1_and_names_the_cell(capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
+def test_rejected_import_exits_1_and_names_the_cell(
+    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
+) -> None:
     bad = tmp_path / "3月.xlsx"
     bad.write_bytes(build_workbook({"普法宣传": [["日期", "活动名称", "发放资料份数"], ["3月35日", "宣传", 10]]}))
     code, data, _ = run(capsys, db, "import", str(bad), "--year", "2024", "--month", "3", "--json")
     assert code == 1 and isinstance(data, dict)
     assert data["status"] == "rejected" and data["batch"] is None
     assert data["errors"] == [
-        {"file": "3月.xlsx", "sheet": "普法宣传", "row": 2, "column": "A", "cell": "A2", "code": "bad_date", "message": "日期无法识别：“3月35日”"}
+        {
+            "file": "3月.xlsx",
+            "sheet": "普法宣传",
+            "row": 2,
+            "column": "A",
+            "cell": "A2",
+            "code": "bad_date",
+            "message": "日期无法识别：“3月35日”",
+        }
     ]
     code, text, _ = run(capsys, db, "import", str(bad), "--year", "2024", "--month", "3")
     assert code == 1 and "普法宣传!A2：日期无法识别：“3月35日”" in str(text)
@@ -76,8 +86,14 @@ def test_progress_json_shape(capsys: pytest.CaptureFixture[str], db: Path) -> No
     assert by_id["materials_distributed"]["actual"] == 1350
     assert by_id["mediation_success_rate"]["actual"] == 66.7
     assert by_id["villages_reached"] == {
-        "id": "villages_reached", "name": "普法宣传覆盖村数", "unit": "个",
-        "actual": 2, "target": None, "expected": None, "percent": None, "status": "no_target",
+        "id": "villages_reached",
+        "name": "普法宣传覆盖村数",
+        "unit": "个",
+        "actual": 2,
+        "target": None,
+        "expected": None,
+        "percent": None,
+        "status": "no_target",
     }
 
 
@@ -107,14 +123,17 @@ def test_targets_load_and_show(capsys: pytest.CaptureFixture[str], db: Path, tmp
     f = tmp_path / "目标.xlsx"
     f.write_bytes(build_workbook({"年度目标": [["指标", "目标值"], ["专题会议", 4]]}))
     assert run(capsys, db, "targets", "load", str(f), "--year", "2024")[0] == 0
-    code, data, _ = run(capsys, db, "targets", "show", "--year", "2024", "--json")
+    _code, data, _ = run(capsys, db, "targets", "show", "--year", "2024", "--json")
     assert {d["id"]: d["target"] for d in data}["topic_meetings"] == 4  # type: ignore[union-attr,index]
 
 
 def test_module_entry_point_runs(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "lawdash", "--db", str(tmp_path / "x.db"), "init"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     assert "商酒务镇：25 个村" in out.stdout

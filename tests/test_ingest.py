@@ -19,7 +19,9 @@ MEET_HEADER = ["日期", "类型", "主题", "参加人数", "村或单位", "�
 DISPUTE_HEADER = ["受理日期", "村", "纠纷类型", "调解结果", "办结日期", "调解组织", "备注"]
 
 
-def run(engine: Engine, sheets: Sheets, merges: dict[str, list[str]] | None = None, name: str = NAME, **kw: object) -> ImportResult:
+def run(
+    engine: Engine, sheets: Sheets, merges: dict[str, list[str]] | None = None, name: str = NAME, **kw: object
+) -> ImportResult:
     return import_workbooks(engine, [(name, build_workbook(sheets, merges))], **kw)  # type: ignore[arg-type]
 
 
@@ -72,7 +74,13 @@ def test_reordered_extra_and_variant_columns(engine: Engine) -> None:
 
 
 def test_blank_rows_are_skipped(engine: Engine) -> None:
-    rows = [PUB_HEADER, ["2024-03-05", "甲", "乡村", "东村", 10], [], [None, None, "  "], ["2024-03-07", "乙", "乡村", "西村", 20]]
+    rows = [
+        PUB_HEADER,
+        ["2024-03-05", "甲", "乡村", "东村", 10],
+        [],
+        [None, None, "  "],
+        ["2024-03-07", "乙", "乡村", "西村", 20],
+    ]
     result = run(engine, {"普法宣传": rows})
     assert result.rows["普法宣传"] == 2
     assert figures(engine)["materials_distributed"] == 30
@@ -80,7 +88,12 @@ def test_blank_rows_are_skipped(engine: Engine) -> None:
 
 @pytest.mark.parametrize("marker", ["合计", "合 计", "总计", "小计："])
 def test_total_row_is_not_counted(engine: Engine, marker: str) -> None:
-    rows = [PUB_HEADER, ["2024-03-05", "甲", "乡村", "东村", 10], ["2024-03-07", "乙", "乡村", "西村", 20], [marker, None, None, None, 30]]
+    rows = [
+        PUB_HEADER,
+        ["2024-03-05", "甲", "乡村", "东村", 10],
+        ["2024-03-07", "乙", "乡村", "西村", 20],
+        [marker, None, None, None, 30],
+    ]
     result = run(engine, {"普法宣传": rows})
     assert result.status == "stored" and result.rows["普法宣传"] == 2
     assert figures(engine)["materials_distributed"] == 30
@@ -117,7 +130,16 @@ def test_village_merged_down_over_dispute_rows(engine: Engine) -> None:
 
 
 def test_every_date_form_in_one_sheet(engine: Engine) -> None:
-    forms = [dt.datetime(2024, 3, 1), 45353, "2024-03-03", "2024/3/4", "2024.3.5", "2024年3月6日", "3月7日", "２０２４年３月８日"]
+    forms = [
+        dt.datetime(2024, 3, 1),
+        45353,
+        "2024-03-03",
+        "2024/3/4",
+        "2024.3.5",
+        "2024年3月6日",
+        "3月7日",
+        "２０２４年３月８日",
+    ]
     rows = [PUB_HEADER] + [[d, f"活动{i}", "乡村", "东村", 1] for i, d in enumerate(forms)]
     result = run(engine, {"普法宣传": rows})
     assert result.status == "stored"
@@ -178,20 +200,29 @@ def test_month_split_across_files_is_one_batch(engine: Engine) -> None:
     result = import_workbooks(engine, [("商酒务镇2024年3月-会议.xlsx", a), ("商酒务镇2024年3月-纠纷.xlsx", b)])
     assert result.status == "stored"
     batches = store.list_batches(engine)
-    assert len(batches) == 1 and [f["name"] for f in batches[0].files] == ["商酒务镇2024年3月-会议.xlsx", "商酒务镇2024年3月-纠纷.xlsx"]
+    assert len(batches) == 1 and [f["name"] for f in batches[0].files] == [
+        "商酒务镇2024年3月-会议.xlsx",
+        "商酒务镇2024年3月-纠纷.xlsx",
+    ]
     assert (figures(engine)["topic_meetings"], figures(engine)["disputes_mediated"]) == (1, 1)
 
 
 def test_missing_sheet_leaves_stored_sheets_alone(engine: Engine) -> None:
     run(engine, {"会议学法": [MEET_HEADER, ["2024-03-05", "专题会议", "部署", 10]]}, name="商酒务镇2024年3月-会议.xlsx")
-    run(engine, {"普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10]]}, name="商酒务镇2024年3月-普法.xlsx")
+    run(
+        engine,
+        {"普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10]]},
+        name="商酒务镇2024年3月-普法.xlsx",
+    )
     f = figures(engine)
     assert (f["topic_meetings"], f["materials_distributed"]) == (1, 10)
 
 
 def test_empty_sheet_replaces_nothing(engine: Engine) -> None:
     run(engine, {"会议学法": [MEET_HEADER, ["2024-03-05", "专题会议", "部署", 10]]})
-    result = run(engine, {"会议学法": [MEET_HEADER], "普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10]]})
+    result = run(
+        engine, {"会议学法": [MEET_HEADER], "普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10]]}
+    )
     assert result.status == "stored"
     assert figures(engine)["topic_meetings"] == 1
 
@@ -202,13 +233,20 @@ def test_sheet_found_by_its_header_when_tab_is_renamed(engine: Engine) -> None:
 
 
 def test_unknown_tab_is_reported_not_silently_dropped(engine: Engine) -> None:
-    result = run(engine, {"普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10]], "统计图": [["随便什么"]]})
+    result = run(
+        engine, {"普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10]], "统计图": [["随便什么"]]}
+    )
     assert result.status == "stored"
     assert [(p.code, p.sheet) for p in result.warnings] == [(Code.UNKNOWN_SHEET, "统计图")]
 
 
 def test_other_counts_by_name_or_id(engine: Engine) -> None:
-    rows = [["日期", "指标", "数量", "说明"], ["2024-03-05", "民主法治示范村申报", 3], ["2024-03-06", "certified_enforcers", 26], ["2024-03-07", "示范村申报", "2个"]]
+    rows = [
+        ["日期", "指标", "数量", "说明"],
+        ["2024-03-05", "民主法治示范村申报", 3],
+        ["2024-03-06", "certified_enforcers", 26],
+        ["2024-03-07", "示范村申报", "2个"],
+    ]
     assert run(engine, {"其他指标": rows}).status == "stored"
     f = figures(engine)
     assert (f["demo_villages_applied"], f["certified_enforcers"]) == (5, 26)
@@ -235,19 +273,79 @@ def state(engine: Engine) -> tuple[int, int, int]:
 
 
 ERROR_CASES = [
-    ("bad date", {"普法宣传": [PUB_HEADER, ["2024-04-31", "宣传", "乡村", "东村", 10]]}, Code.NO_SUCH_DATE, "普法宣传", "A2", "日期“2024-04-31”不存在"),
-    ("bad date text", {"普法宣传": [PUB_HEADER, ["3月35日", "宣传", "乡村", "东村", 10]]}, Code.BAD_DATE, "普法宣传", "A2", "日期无法识别：“3月35日”"),
-    ("unknown village", {"矛盾纠纷调解": [DISPUTE_HEADER, ["2024-03-05", "月亮村", "邻里", "调解成功"]]}, Code.UNKNOWN_VILLAGE, "矛盾纠纷调解", "B2", "“月亮村”不是本镇的村（本镇共25个村）"),
-    ("missing column", {"普法宣传": [["日期", "活动名称", "阵地"], ["2024-03-05", "宣传", "乡村"]]}, Code.MISSING_COLUMN, "普法宣传", None, "缺少必填列“发放资料份数”（表头在第1行）"),
-    ("negative count", {"普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", -10]]}, Code.NEGATIVE, "普法宣传", "E2", "数量不能为负数：“-10”"),
-    ("unknown meeting type", {"会议学法": [MEET_HEADER, ["2024-03-05", "座谈会", "部署", 10]]}, Code.UNKNOWN_CHOICE, "会议学法", "B2", "“座谈会”不是可选值（可选：专题会议、中心组学法、会前学法、其他）"),
-    ("missing required value", {"会议学法": [MEET_HEADER, ["2024-03-05", "专题会议", None, 10]]}, Code.MISSING_VALUE, "会议学法", "C2", "“主题”未填写"),
-    ("unknown indicator", {"其他指标": [["日期", "指标", "数量"], ["2024-03-05", "植树造林", 3]]}, Code.UNKNOWN_INDICATOR, "其他指标", "B2", "指标“植树造林”不存在"),
+    (
+        "bad date",
+        {"普法宣传": [PUB_HEADER, ["2024-04-31", "宣传", "乡村", "东村", 10]]},
+        Code.NO_SUCH_DATE,
+        "普法宣传",
+        "A2",
+        "日期“2024-04-31”不存在",
+    ),
+    (
+        "bad date text",
+        {"普法宣传": [PUB_HEADER, ["3月35日", "宣传", "乡村", "东村", 10]]},
+        Code.BAD_DATE,
+        "普法宣传",
+        "A2",
+        "日期无法识别：“3月35日”",
+    ),
+    (
+        "unknown village",
+        {"矛盾纠纷调解": [DISPUTE_HEADER, ["2024-03-05", "月亮村", "邻里", "调解成功"]]},
+        Code.UNKNOWN_VILLAGE,
+        "矛盾纠纷调解",
+        "B2",
+        "“月亮村”不是本镇的村（本镇共25个村）",
+    ),
+    (
+        "missing column",
+        {"普法宣传": [["日期", "活动名称", "阵地"], ["2024-03-05", "宣传", "乡村"]]},
+        Code.MISSING_COLUMN,
+        "普法宣传",
+        None,
+        "缺少必填列“发放资料份数”（表头在第1行）",
+    ),
+    (
+        "negative count",
+        {"普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", -10]]},
+        Code.NEGATIVE,
+        "普法宣传",
+        "E2",
+        "数量不能为负数：“-10”",
+    ),
+    (
+        "unknown meeting type",
+        {"会议学法": [MEET_HEADER, ["2024-03-05", "座谈会", "部署", 10]]},
+        Code.UNKNOWN_CHOICE,
+        "会议学法",
+        "B2",
+        "“座谈会”不是可选值（可选：专题会议、中心组学法、会前学法、其他）",
+    ),
+    (
+        "missing required value",
+        {"会议学法": [MEET_HEADER, ["2024-03-05", "专题会议", None, 10]]},
+        Code.MISSING_VALUE,
+        "会议学法",
+        "C2",
+        "“主题”未填写",
+    ),
+    (
+        "unknown indicator",
+        {"其他指标": [["日期", "指标", "数量"], ["2024-03-05", "植树造林", 3]]},
+        Code.UNKNOWN_INDICATOR,
+        "其他指标",
+        "B2",
+        "指标“植树造林”不存在",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "sheets", "code", "sheet", "cell", "message"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
-def test_error_rejects_whole_workbook(engine: Engine, case: str, sheets: Sheets, code: Code, sheet: str, cell: str | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "sheets", "code", "sheet", "cell", "message"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES]
+)
+def test_error_rejects_whole_workbook(
+    engine: Engine, case: str, sheets: Sheets, code: Code, sheet: str, cell: str | None, message: str
+) -> None:
     run(engine, {"会议学法": [MEET_HEADER, ["2024-02-05", "专题会议", "部署", 10]]}, name="商酒务镇2024年2月.xlsx")
     before = state(engine)
     # a good sheet beside the bad one: it must not be stored either
@@ -280,7 +378,11 @@ def test_an_empty_workbook(engine: Engine) -> None:
 
 def test_all_problems_are_collected_before_deciding(engine: Engine) -> None:
     sheets = {
-        "普法宣传": [PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", "很多"], ["4月31日", "宣传", "乡村", "东村", 5]],
+        "普法宣传": [
+            PUB_HEADER,
+            ["2024-03-05", "宣传", "乡村", "东村", "很多"],
+            ["4月31日", "宣传", "乡村", "东村", 5],
+        ],
         "矛盾纠纷调解": [DISPUTE_HEADER, ["2024-03-05", "月亮村", "吵架", "调解成功"]],
     }
     result = run(engine, sheets)
@@ -299,7 +401,12 @@ def test_unknown_town(engine: Engine) -> None:
 
 
 def test_a_workbook_of_several_months_is_stored_month_by_month(engine: Engine) -> None:
-    rows = [["商酒务镇2024年普法宣传台账"], PUB_HEADER, ["2024-03-05", "宣传", "乡村", "东村", 10], ["4月5日", "宣传", "乡村", "西村", 20]]
+    rows = [
+        ["商酒务镇2024年普法宣传台账"],
+        PUB_HEADER,
+        ["2024-03-05", "宣传", "乡村", "东村", 10],
+        ["4月5日", "宣传", "乡村", "西村", 20],
+    ]
     result = run(engine, {"普法宣传": rows}, name="全年台账.xlsx")
     assert result.status == "stored"
     assert [p.message for p in result.warnings if p.code == Code.SPLIT_BY_MONTH] == [
@@ -312,7 +419,11 @@ def test_a_workbook_of_several_months_is_stored_month_by_month(engine: Engine) -
 
 
 def test_several_villages_in_one_place_cell(engine: Engine) -> None:
-    rows = [PUB_HEADER, ["2024-03-05", "送法进村", "乡村", "前营、后营村，李庄村委会", 30], ["2024-03-06", "宣传", "乡村", "前营村", 10]]
+    rows = [
+        PUB_HEADER,
+        ["2024-03-05", "送法进村", "乡村", "前营、后营村，李庄村委会", 30],
+        ["2024-03-06", "宣传", "乡村", "前营村", 10],
+    ]
     result = run(engine, {"普法宣传": rows})
     assert figures(engine)["villages_reached"] == 3
     assert [p.message for p in result.warnings] == ["“前营”按“前营村”计", "“李庄村委会”按“李庄村”计"]

@@ -54,6 +54,10 @@ def test_import_reimport_undo_on_postgres(pg_engine: Engine) -> None:
     assert first.status == "stored"
     assert import_workbooks(pg_engine, files[:1]).status == "unchanged"
     figures = {p.id: p.actual for p in progress_for_year(pg_engine, TOWN, 2024, dt.date(2024, 2, 29))}
-    assert (figures["materials_distributed"], figures["villages_reached"], figures["mediation_success_rate"]) == (1350, 2, 66.7)
+    assert (figures["materials_distributed"], figures["villages_reached"], figures["mediation_success_rate"]) == (
+        1350,
+        2,
+        66.7,
+    )
     store.undo_batch(pg_engine, first.batch)  # type: ignore[arg-type]
     assert store.record_count(pg_engine) == 0

@@ -36,7 +36,9 @@ CAT = default_catalogue()
         ("mediation_success_rate", 60.0, 90, "2024-03-31", 90, 66.7, "far_behind"),
     ],
 )
-def test_status_table(ident: str, actual: float, target: float, as_of: str, expected: float, percent: float, status: str) -> None:
+def test_status_table(
+    ident: str, actual: float, target: float, as_of: str, expected: float, percent: float, status: str
+) -> None:
     p = judge(CAT.indicator(ident), actual, TargetValue(target), dt.date.fromisoformat(as_of), 0.7)
     assert (p.expected, p.percent, p.status) == (expected, percent, status)
 
@@ -73,8 +75,21 @@ def test_targets_set_copy_and_refuse(engine: Engine) -> None:
 
 
 def test_targets_from_a_workbook() -> None:
-    data = build_workbook({"年度目标": [["指标", "目标值"], ["法治政府建设专题会议", 4], ["materials_distributed", "6,000"], ["调解成功率", "90%"]]})
-    assert read_targets_workbook("目标.xlsx", data) == {"topic_meetings": 4, "materials_distributed": 6000, "mediation_success_rate": 90}
+    data = build_workbook(
+        {
+            "年度目标": [
+                ["指标", "目标值"],
+                ["法治政府建设专题会议", 4],
+                ["materials_distributed", "6,000"],
+                ["调解成功率", "90%"],
+            ]
+        }
+    )
+    assert read_targets_workbook("目标.xlsx", data) == {
+        "topic_meetings": 4,
+        "materials_distributed": 6000,
+        "mediation_success_rate": 90,
+    }
     bad = build_workbook({"年度目标": [["指标", "目标值"], ["植树", 4], ["专题会议", -1]]})
     with pytest.raises(WorkbookRejected) as info:
         read_targets_workbook("目标.xlsx", bad)

@@ -64,7 +64,9 @@ def test_reimport_with_new_content_replaces_not_doubles(engine: Engine) -> None:
     result = import_workbooks(engine, [(name, meetings("专题会议", "中心组学法", "会前学法"))])
     assert result.status == "stored"
     replaced = [p for p in result.warnings if p.code == Code.REPLACED]
-    assert [p.message for p in replaced] == ["2024年3月“会议学法”已有批次 1 的 2 行，将替换为 3 行（删除 0 行，新增 1 行）"]
+    assert [p.message for p in replaced] == [
+        "2024年3月“会议学法”已有批次 1 的 2 行，将替换为 3 行（删除 0 行，新增 1 行）"
+    ]
     f = figures(engine, dt.date(2024, 3, 31))
     assert (f["topic_meetings"], f["central_group_study"], f["pre_meeting_study"]) == (1, 1, 1)
     assert store.record_count(engine) == 3
@@ -154,7 +156,17 @@ def test_one_active_slice_per_month_and_sheet_is_enforced_by_the_database(engine
     with Session(engine) as s:
         sl = s.query(store.Slice).filter(store.Slice.active).first()
         assert sl is not None
-        s.add(store.Slice(batch_id=sl.batch_id, town_id=sl.town_id, year=sl.year, month=sl.month, sheet=sl.sheet, content_hash="x", row_count=0))
+        s.add(
+            store.Slice(
+                batch_id=sl.batch_id,
+                town_id=sl.town_id,
+                year=sl.year,
+                month=sl.month,
+                sheet=sl.sheet,
+                content_hash="x",
+                row_count=0,
+            )
+        )
         with pytest.raises(IntegrityError):
             s.flush()
 

@@ -1,0 +1,285 @@
+"""Figure builders: every chart of the dashboard, returned as a plotly Figure ready for a slide.
+
+The chart rules live here once: a title naming township, year and indicator; a subtitle with
+`数据截至 YYYY-MM-DD` and the source; units on the axes; labelled target and pace lines; one
+colour (and one pattern, for greyscale print) per status; fonts that exist on Windows and Linux.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from lawdash.catalogue import Indicator, default_catalogue
+from lawdash.progress import STATUS_LABELS, STATUS_ORDER, IndicatorProgress
+from lawdash.series import IndicatorSeries, month_label
+
+FONT_FAMILY = (
+    '"Microsoft YaHei", "微软雅黑", "PingFang SC", "Noto Sans CJK SC", "Noto Sans SC", '
+    '"Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
+)
+# Dark green / mid blue / light amber / dark red / grey: apart in hue, and told apart in
+# greyscale by the pattern and the status word printed beside each mark.
+STATUS_COLORS = {
+    "done": "#1B7837",
+    "on_track": "#3A7DC9",
+    "behind": "#E6A23C",
+    "far_behind": "#B2182B",
+    "no_target": "#8C8C8C",
+}
+STATUS_PATTERNS = {"done": "", "on_track": "", "behind": "/", "far_behind": "x", "no_target": "."}
+INK = "#222222"
+GRID = "#E3E3E3"
+PACE_COLOR = "#555555"
+TARGET_COLOR = "#B2182B"
+LAST_YEAR_COLOR = "#9E9E9E"
+BAR_COLOR = "#C9D7E8"
+SLIDE_SIZE = (1600, 900)  # 16:9, the PNG export size before scaling
+
+
+@dataclass(frozen=True)
+class ChartContext:
+    """What every chart names: township, year, as-of date; `big` for presentation mode."""
+
+    town: str
+    year: int
+    as_of: dt.date
+    big: bool = False
+
+    @property
+    def font_size(self) -> int:
+        return 20 if self.big else 15
+
+    @property
+    def title_size(self) -> int:
+        return 28 if self.big else 21
+
+
+def png_config(ctx: ChartContext, subject: str) -> dict[str, object]:
+    """plotly config: PNG download at 2x slide size, named for township, year, subject and as-of date."""
+    width, height = SLIDE_SIZE
+    return {
+        "displaylogo": False,
+        "locale": "zh-CN",
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "toImageButtonOptions": {
+            "format": "png",
+            "filename": file_stem(ctx, subject),
+            "width": width,
+            "height": height,
+            "scale": 2,
+        },
+    }
+
+
+def file_stem(ctx: ChartContext, subject: str) -> str:
+    """`商酒务镇_2024年_宣传资料_截至2024-06-30`: a file name a clerk can file."""
+    return f"{ctx.town}_{ctx.year}年_{subject}_截至{ctx.as_of:%Y-%m-%d}"
+
+
+def _style(fig: go.Figure, ctx: ChartContext, title: str, subtitle: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={
+            "text": title,
+            "subtitle": {"text": subtitle, "font": {"size": ctx.font_size - 2, "color": "#555555"}},
+            "font": {"size": ctx.title_size, "color": INK},
+            "x": 0.01,
+            "xanchor": "left",
+        },
+        font={"family": FONT_FAMILY, "size": ctx.font_size, "color": INK},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        height=height,
+        margin={"l": 70, "r": 150, "t": 110 if ctx.big else 95, "b": 60},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": ctx.font_size - 1}},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+        separators=".,",
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#999999", ticks="outside", tickfont={"size": ctx.font_size})
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor="#999999", tickfont={"size": ctx.font_size}, rangemode="tozero")
+    return fig
+
+
+def subtitle_text(ctx: ChartContext, source: str, extra: str = "") -> str:
+    parts = [f"数据截至 {ctx.as_of:%Y-%m-%d}", f"来源：{source}"]
+    if extra:
+        parts.append(extra)
+    return "　｜　".join(parts)
+
+
+def _end_label(fig: go.Figure, y: float, text: str, color: str, ctx: ChartContext) -> None:
+    fig.add_annotation(
+        x=1.0,
+        xref="paper",
+        xanchor="left",
+        y=y,
+        yref="y",
+        text=text,
+        showarrow=False,
+        font={"color": color, "size": ctx.font_size - 1},
+        xshift=6,
+    )
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    number = f"{value:.1f}" if unit == "%" and not float(value).is_integer() else f"{value:,.0f}"
+    return f"{number}{'%' if unit == '%' else ' ' + unit}"
+
+
+def progress_figure(series: IndicatorSeries, ctx: ChartContext, status: str, compact: bool = False) -> go.Figure:
+    """Cumulative actual by month against the pace and target lines, with monthly bars and last year."""
+    ind, frame = series.indicator, series.frame
+    x = [month_label(m) for m in frame["month"]]
+    is_rate = ind.aggregation == "rate"
+    color = STATUS_COLORS[status]
+    fig = go.Figure()
+    fig.add_bar(
+        x=x,
+        y=frame["monthly"],
+        name="当月" + ("比率" if is_rate else "完成"),
+        marker_color=BAR_COLOR,
+        hovertemplate="%{x}：%{y}" + ind.unit + "<extra>当月</extra>",
+    )
+    if series.has_last_year:
+        fig.add_scatter(
+            x=x,
+            y=frame["last_year"],
+            name=f"{series.year - 1}年同期{'（累计）' if not is_rate else ''}",
+            mode="lines",
+            line={"color": LAST_YEAR_COLOR, "width": 2, "dash": "dot"},
+            hovertemplate="%{x}：%{y}" + ind.unit + f"<extra>{series.year - 1}年同期</extra>",
+        )
+    if frame["pace"].notna().any():
+        pace_name = "达标线" if ind.direction == "floor" else "应达进度"
+        fig.add_scatter(
+            x=x,
+            y=frame["pace"],
+            name=pace_name,
+            mode="lines",
+            line={"color": PACE_COLOR, "width": 2, "dash": "dash"},
+            hovertemplate="%{x}：%{y}" + ind.unit + f"<extra>{pace_name}</extra>",
+        )
+        if ind.direction != "floor":
+            _end_label(
+                fig, float(frame["pace"].iloc[-1]), f"进度线 {_fmt(frame['pace'].iloc[-1], ind.unit)}", PACE_COLOR, ctx
+            )
+    if series.target is not None:
+        label = f"{'达标线' if ind.direction == 'floor' else '年度目标'} {_fmt(series.target, ind.unit)}"
+        fig.add_hline(y=series.target, line={"color": TARGET_COLOR, "width": 2, "dash": "dot"})
+        _end_label(fig, series.target, label, TARGET_COLOR, ctx)
+    done = frame["cumulative"].notna()
+    fig.add_scatter(
+        x=[v for v, d in zip(x, done, strict=False) if d],
+        y=frame.loc[done, "cumulative"],
+        name="累计" + ("成功率" if is_rate else "完成"),
+        mode="lines+markers",
+        line={"color": color, "width": 4},
+        marker={"size": 9, "color": color},
+        hovertemplate="%{x}：%{y}" + ind.unit + "<extra>累计</extra>",
+    )
+    if done.any():
+        last = frame.loc[done].iloc[-1]
+        _end_label(
+            fig,
+            float(last["cumulative"]),
+            f"{_fmt(last['cumulative'], ind.unit)}（{STATUS_LABELS[status]}）",
+            color,
+            ctx,
+        )
+    sheet = default_catalogue().sheet(ind.sheet).name
+    title = f"{ctx.town}{ctx.year}年 {ind.name}"
+    fig = _style(fig, ctx, title, subtitle_text(ctx, f"“{sheet}”月度台账"), 380 if compact else 520)
+    fig.update_yaxes(title_text=f"{'比率' if is_rate else '累计'}（{ind.unit}）")
+    fig.update_xaxes(title_text="月份", categoryorder="array", categoryarray=x)
+    if compact:
+        fig.update_layout(showlegend=False, margin={"r": 130})
+    return fig
+
+
+def overview_figure(progress: list[IndicatorProgress], ctx: ChartContext) -> go.Figure:
+    """Every targeted indicator's completion (% of annual target) against where it should be by now."""
+    rows = [p for p in progress if p.target is not None]
+    rows.sort(key=lambda p: (STATUS_ORDER.index(p.status), p.percent or 0), reverse=True)
+    names = [p.name for p in rows]
+    fig = go.Figure()
+    for status in STATUS_ORDER:
+        sel = [p for p in rows if p.status == status]
+        if not sel:
+            continue
+        fig.add_bar(
+            y=[p.name for p in sel],
+            x=[min(p.percent or 0, 150) for p in sel],
+            orientation="h",
+            name=STATUS_LABELS[status],
+            marker={"color": STATUS_COLORS[status], "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "white"}},
+            text=[f"{_fmt(p.actual, p.unit)}/{_fmt(p.target, p.unit)}　{STATUS_LABELS[p.status]}" for p in sel],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}：%{x:.1f}%<extra></extra>",
+        )
+    expected = [100.0 * (p.expected or 0) / p.target if p.target else None for p in rows]
+    fig.add_scatter(
+        y=names,
+        x=expected,
+        mode="markers",
+        name="应达进度",
+        marker={"symbol": "line-ns", "size": 26, "line": {"width": 3, "color": INK}},
+        hovertemplate="%{y} 应达 %{x:.0f}%<extra></extra>",
+    )
+    fig.add_vline(x=100, line={"color": TARGET_COLOR, "dash": "dot", "width": 2})
+    fig = _style(
+        fig,
+        ctx,
+        f"{ctx.town}{ctx.year}年法治政府建设指标完成情况",
+        subtitle_text(ctx, "月度台账汇总", "竖线为年度目标（100%），短黑线为按时间应达进度"),
+        140 + 52 * max(len(rows), 1),
+    )
+    fig.update_layout(barmode="overlay", bargap=0.35, margin={"l": 260, "r": 260})
+    fig.update_xaxes(title_text="完成率（占年度目标 %）", range=[0, 150], ticksuffix="%", showgrid=True, gridcolor=GRID)
+    fig.update_yaxes(categoryorder="array", categoryarray=names, showgrid=False)
+    return fig
+
+
+def village_heatmap(matrix: pd.DataFrame, ind: Indicator, ctx: ChartContext) -> go.Figure:
+    """Villages × months: how many activities (or cases) each village had each month."""
+    months = [month_label(m) for m in matrix.columns]
+    text = matrix.map(lambda v: str(v) if v else "")
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix.values,
+            x=months,
+            y=list(matrix.index),
+            text=text.values,
+            texttemplate="%{text}",
+            colorscale=[[0, "#F7F7F7"], [0.01, "#D6E4F2"], [1, "#1F4E8C"]],
+            xgap=2,
+            ygap=2,
+            colorbar={"title": {"text": "次数"}, "thickness": 14},
+            hovertemplate="%{y} %{x}：%{z}<extra></extra>",
+        )
+    )
+    sheet = default_catalogue().sheet(ind.sheet).name
+    reached = int((matrix.sum(axis=1) > 0).sum())
+    fig = _style(
+        fig,
+        ctx,
+        f"{ctx.town}{ctx.year}年 {ind.name}：各村逐月分布",
+        subtitle_text(ctx, f"“{sheet}”月度台账", f"已覆盖 {reached}/{len(matrix)} 个村"),
+        130 + 26 * len(matrix),
+    )
+    fig.update_layout(margin={"l": 90, "r": 40})
+    fig.update_yaxes(
+        autorange="reversed", showgrid=False, tickfont={"size": ctx.font_size - 2}, dtick=1, rangemode="normal"
+    )
+    fig.update_xaxes(side="top", title_text="")
+    return fig
+
+
+def status_legend() -> list[tuple[str, str, str]]:
+    """(status, Chinese word, colour) in the order leadership reads them."""
+    return [(s, STATUS_LABELS[s], STATUS_COLORS[s]) for s in STATUS_ORDER]
