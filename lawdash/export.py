@@ -65,7 +65,9 @@ def _excel_value(value: object) -> object:
         return None
     if isinstance(value, dict | list | tuple | set):
         return json.dumps(value, ensure_ascii=False, default=str)
-    if isinstance(value, np.generic):
+    if isinstance(value, np.datetime64):  # .item() of a nanosecond datetime64 is an int
+        value = pd.Timestamp(value)
+    elif isinstance(value, np.generic):
         value = value.item()
     if value is pd.NaT or value is pd.NA:
         return None
@@ -121,8 +123,10 @@ def _sheet_title(name: str, taken: list[str]) -> str:
     return title
 
 
-def _write_frame(ws: Worksheet, frame: pd.DataFrame) -> None:
+def _write_frame(ws: Worksheet, frame: pd.DataFrame) -> bool:
+    """Write a frame from A1; True when some text holds a carriage return."""
     columns = [str(c) for c in frame.columns]
+    has_cr = any("\r" in c for c in columns)
     widths = [text_width(c) for c in columns]
     for ci, name in enumerate(columns, start=1):
         cell = ws.cell(1, ci)
@@ -134,12 +138,14 @@ def _write_frame(ws: Worksheet, frame: pd.DataFrame) -> None:
             if value is None or value == "":
                 continue
             _set(ws.cell(ri, ci), value)
+            has_cr = has_cr or (isinstance(value, str) and "\r" in value)
             widths[ci - 1] = max(widths[ci - 1], _value_width(value))
     for ci, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(ci)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
     ws.freeze_panes = "A2"
     if columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+    return has_cr
 
 
 def _keep_carriage_returns(data: bytes) -> bytes:
@@ -161,16 +167,14 @@ def frames_to_xlsx(frames: dict[str, pd.DataFrame], title: str | None = None) ->
     wb.remove(wb.active)
     if title:
         wb.properties.title = title
+    has_cr = False
     for name, frame in frames.items():
-        _write_frame(wb.create_sheet(_sheet_title(name, wb.sheetnames)), frame)
+        has_cr = _write_frame(wb.create_sheet(_sheet_title(name, wb.sheetnames)), frame) or has_cr
     if not wb.worksheets:
         wb.create_sheet("无数据")
     buf = io.BytesIO()
     wb.save(buf)
     data = buf.getvalue()
-    has_cr = any(
-        isinstance(c.value, str) and "\r" in c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
-    )
     return _keep_carriage_returns(data) if has_cr else data
 
 
@@ -190,12 +194,24 @@ def _counts(values: pd.Series) -> pd.Series:
         return numbers
 
 
+def _objects(values: list[object]) -> pd.Series:
+    """A column of plain Python values, None where missing (pandas would make text columns NaN)."""
+    return pd.Series(values, dtype=object)
+
+
+def _villages(value: object) -> str | None:
+    """The village(s) a row counts for, as text: one name, or several joined with 、."""
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value) or None
+    return value if isinstance(value, str) and value else None
+
+
 def records_frame(
     engine: Engine, town: str, year: int, as_of: dt.date | None, sheet_key: str, cat: Catalogue | None = None
 ) -> pd.DataFrame:
     """The stored records of one catalogue sheet for `year` up to `as_of`, with the catalogue's Chinese headers.
 
-    A place column keeps what the clerk wrote; `计入村` beside it is the village it counts as.
+    A place column keeps what the clerk wrote; `计入村` beside it is the village(s) it counts for.
     Then 来源文件, 行号 (the workbook's own row) and 批次.
     """
     cat = cat or default_catalogue()
@@ -203,22 +219,22 @@ def records_frame(
     start, end = year_bounds(year, as_of or dt.date(year, 12, 31))
     df = load_records(engine, town, start, end, [sheet_key])
     names = {i.id: i.name for i in cat.indicators}
-    out: dict[str, object] = {}
+    out: dict[str, pd.Series] = {}
     for col in sheet.columns:
-        values = df[col.key] if col.key in df.columns else pd.Series([None] * len(df), index=df.index, dtype=object)
+        values = df[col.key] if col.key in df.columns else _objects([None] * len(df))
         if col.kind == "date":
-            out[col.name] = _dates(values)
+            out[col.name] = _objects(_dates(values))
         elif col.kind == "count":
             out[col.name] = _counts(values)
         elif col.kind == "indicator":
-            out[col.name] = [names.get(v, v) if isinstance(v, str) else None for v in values]
+            out[col.name] = _objects([names.get(v, v) if isinstance(v, str) else None for v in values])
         else:
             out[col.name] = values.astype(object).where(values.notna(), None)
         if col.kind == "place":
-            out[MATCHED_VILLAGE] = df["village"].astype(object).where(df["village"].notna(), None)
+            out[MATCHED_VILLAGE] = _objects([_villages(v) for v in df["village"]])
     for key, name in SOURCE_COLUMNS.items():
         out[name] = df[key]
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+    return pd.DataFrame({k: v.reset_index(drop=True) for k, v in out.items()})
 
 
 def progress_frame(progress: list[IndicatorProgress]) -> pd.DataFrame:

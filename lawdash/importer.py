@@ -47,6 +47,8 @@ class ImportResult:
         counts = "，".join(f"{k} {v} 行" for k, v in self.rows.items() if v)
         if self.status == "stored":
             return f"已导入（批次 {self.batch}）：{counts or '无数据行'}"
+        if self.status == "unchanged" and self.batch is None:
+            return "工作簿中没有数据行，未作改动"
         if self.status == "unchanged":
             return f"内容与已导入的批次 {self.batch} 相同，未作改动"
         if self.status == "checked":

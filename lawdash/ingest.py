@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import warnings
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -118,15 +119,19 @@ def read_workbooks(
     return result
 
 
-def _open(data: bytes) -> openpyxl.Workbook | None:
+def open_workbook(data: bytes) -> openpyxl.Workbook | None:
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        with warnings.catch_warnings():
+            # Excel's extension blocks (cross-sheet drop-downs, new conditional formats) make
+            # openpyxl warn that it drops them; they hold no values, so this is not news for a clerk.
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
         return None
 
 
 def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: Problems) -> list[Record]:
-    wb = _open(data)
+    wb = open_workbook(data)
     if wb is None:
         problems.error(
             Code.NOT_A_WORKBOOK,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 from dataclasses import dataclass
 
-import openpyxl
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +12,7 @@ from lawdash import store
 from lawdash.catalogue import Catalogue, Indicator, default_catalogue
 from lawdash.cells import display, is_blank, normalize_header, parse_count
 from lawdash.errors import Refused, WorkbookRejected
+from lawdash.ingest import open_workbook
 from lawdash.problems import Code, Problems
 
 
@@ -96,11 +95,10 @@ def read_targets_workbook(name: str, data: bytes, cat: Catalogue | None = None) 
     """Targets from a sheet 年度目标 with columns 指标 and 目标值 (an indicator's name or id)."""
     cat = cat or default_catalogue()
     problems = Problems(name)
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+    wb = open_workbook(data)
+    if wb is None:
         problems.error(Code.NOT_A_WORKBOOK, f"文件“{name}”不是有效的 Excel 工作簿（.xlsx）")
-        raise WorkbookRejected("目标文件无法读取", problems.items) from None
+        raise WorkbookRejected("目标文件无法读取", problems.items)
     ws = wb[TARGET_SHEET] if TARGET_SHEET in wb.sheetnames else wb.worksheets[0]
     out: dict[str, float] = {}
     header: dict[str, int] | None = None
