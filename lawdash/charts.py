@@ -30,6 +30,8 @@ STATUS_COLORS = {
     "far_behind": "#B2182B",
     "no_target": "#8C8C8C",
 }
+# For text on white: the amber is darkened to stay legible.
+STATUS_TEXT_COLORS = {**STATUS_COLORS, "behind": "#A86B00"}
 STATUS_PATTERNS = {"done": "", "on_track": "", "behind": "/", "far_behind": "x", "no_target": "."}
 INK = "#222222"
 GRID = "#E3E3E3"
@@ -93,8 +95,8 @@ def _style(fig: go.Figure, ctx: ChartContext, title: str, subtitle: str, height:
         paper_bgcolor="white",
         plot_bgcolor="white",
         height=height,
-        margin={"l": 70, "r": 150, "t": 110 if ctx.big else 95, "b": 60},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": ctx.font_size - 1}},
+        margin={"l": 70, "r": 150, "t": 110 if ctx.big else 95, "b": 110},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "font": {"size": ctx.font_size - 1}},
         hoverlabel={"font": {"family": FONT_FAMILY}},
         separators=".,",
     )
@@ -127,7 +129,7 @@ def _end_label(fig: go.Figure, y: float, text: str, color: str, ctx: ChartContex
 def _fmt(value: float | None, unit: str) -> str:
     if value is None or pd.isna(value):
         return "—"
-    number = f"{value:.1f}" if unit == "%" and not float(value).is_integer() else f"{value:,.0f}"
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     return f"{number}{'%' if unit == '%' else ' ' + unit}"
 
 
@@ -136,68 +138,82 @@ def progress_figure(series: IndicatorSeries, ctx: ChartContext, status: str, com
     ind, frame = series.indicator, series.frame
     x = [month_label(m) for m in frame["month"]]
     is_rate = ind.aggregation == "rate"
-    color = STATUS_COLORS[status]
+    color, text_color = STATUS_COLORS[status], STATUS_TEXT_COLORS[status]
+    unit = ind.unit
     fig = go.Figure()
     fig.add_bar(
         x=x,
         y=frame["monthly"],
         name="当月" + ("比率" if is_rate else "完成"),
         marker_color=BAR_COLOR,
-        hovertemplate="%{x}：%{y}" + ind.unit + "<extra>当月</extra>",
+        hovertemplate="%{x}：%{y}" + unit + "<extra>当月</extra>",
     )
     if series.has_last_year:
         fig.add_scatter(
             x=x,
             y=frame["last_year"],
-            name=f"{series.year - 1}年同期{'（累计）' if not is_rate else ''}",
+            name=f"{series.year - 1}年同期" + ("" if is_rate else "累计"),
             mode="lines",
             line={"color": LAST_YEAR_COLOR, "width": 2, "dash": "dot"},
-            hovertemplate="%{x}：%{y}" + ind.unit + f"<extra>{series.year - 1}年同期</extra>",
+            hovertemplate="%{x}：%{y}" + unit + f"<extra>{series.year - 1}年同期</extra>",
         )
-    if frame["pace"].notna().any():
-        pace_name = "达标线" if ind.direction == "floor" else "应达进度"
+    if series.target is not None and ind.direction != "floor":
         fig.add_scatter(
             x=x,
             y=frame["pace"],
-            name=pace_name,
+            name="应达进度",
             mode="lines",
             line={"color": PACE_COLOR, "width": 2, "dash": "dash"},
-            hovertemplate="%{x}：%{y}" + ind.unit + f"<extra>{pace_name}</extra>",
+            hovertemplate="%{x}：%{y}" + unit + "<extra>应达进度</extra>",
         )
-        if ind.direction != "floor":
-            _end_label(
-                fig, float(frame["pace"].iloc[-1]), f"进度线 {_fmt(frame['pace'].iloc[-1], ind.unit)}", PACE_COLOR, ctx
-            )
+        # label the pace line where it stands at the as-of month, below the line
+        month = series.as_of.month if series.as_of.year == series.year else 12
+        fig.add_annotation(
+            x=month_label(month),
+            y=float(frame.loc[frame["month"] == month, "pace"].iloc[0]),
+            text=f"应达 {_fmt(frame.loc[frame['month'] == month, 'pace'].iloc[0], unit)}",
+            showarrow=True,
+            arrowhead=0,
+            ax=0,
+            ay=36,
+            font={"color": PACE_COLOR, "size": ctx.font_size - 2},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     if series.target is not None:
-        label = f"{'达标线' if ind.direction == 'floor' else '年度目标'} {_fmt(series.target, ind.unit)}"
+        label = f"{'达标线' if ind.direction == 'floor' else '年度目标'} {_fmt(series.target, unit)}"
         fig.add_hline(y=series.target, line={"color": TARGET_COLOR, "width": 2, "dash": "dot"})
         _end_label(fig, series.target, label, TARGET_COLOR, ctx)
     done = frame["cumulative"].notna()
     fig.add_scatter(
-        x=[v for v, d in zip(x, done, strict=False) if d],
+        x=[v for v, d in zip(x, done, strict=True) if d],
         y=frame.loc[done, "cumulative"],
         name="累计" + ("成功率" if is_rate else "完成"),
         mode="lines+markers",
         line={"color": color, "width": 4},
         marker={"size": 9, "color": color},
-        hovertemplate="%{x}：%{y}" + ind.unit + "<extra>累计</extra>",
+        hovertemplate="%{x}：%{y}" + unit + "<extra>累计</extra>",
     )
-    if done.any():
+    if done.any():  # the latest figure and its status, above-right of the last point
         last = frame.loc[done].iloc[-1]
-        _end_label(
-            fig,
-            float(last["cumulative"]),
-            f"{_fmt(last['cumulative'], ind.unit)}（{STATUS_LABELS[status]}）",
-            color,
-            ctx,
+        fig.add_annotation(
+            x=month_label(int(last["month"])),
+            y=float(last["cumulative"]),
+            xanchor="left",
+            yanchor="bottom",
+            xshift=6,
+            yshift=6,
+            showarrow=False,
+            text=f"<b>{_fmt(last['cumulative'], unit)}　{STATUS_LABELS[status]}</b>",
+            font={"color": text_color, "size": ctx.font_size},
+            bgcolor="rgba(255,255,255,0.85)",
         )
     sheet = default_catalogue().sheet(ind.sheet).name
     title = f"{ctx.town}{ctx.year}年 {ind.name}"
-    fig = _style(fig, ctx, title, subtitle_text(ctx, f"“{sheet}”月度台账"), 380 if compact else 520)
-    fig.update_yaxes(title_text=f"{'比率' if is_rate else '累计'}（{ind.unit}）")
-    fig.update_xaxes(title_text="月份", categoryorder="array", categoryarray=x)
+    fig = _style(fig, ctx, title, subtitle_text(ctx, f"“{sheet}”月度台账"), 400 if compact else 540)
+    fig.update_yaxes(title_text=f"{'比率' if is_rate else '累计'}（{unit}）")
+    fig.update_xaxes(categoryorder="array", categoryarray=x)
     if compact:
-        fig.update_layout(showlegend=False, margin={"r": 130})
+        fig.update_layout(showlegend=False, margin={"r": 120, "b": 50})
     return fig
 
 
@@ -209,40 +225,53 @@ def overview_figure(progress: list[IndicatorProgress], ctx: ChartContext) -> go.
     fig = go.Figure()
     for status in STATUS_ORDER:
         sel = [p for p in rows if p.status == status]
-        if not sel:
-            continue
-        fig.add_bar(
-            y=[p.name for p in sel],
-            x=[min(p.percent or 0, 150) for p in sel],
-            orientation="h",
-            name=STATUS_LABELS[status],
-            marker={"color": STATUS_COLORS[status], "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "white"}},
-            text=[f"{_fmt(p.actual, p.unit)}/{_fmt(p.target, p.unit)}　{STATUS_LABELS[p.status]}" for p in sel],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}：%{x:.1f}%<extra></extra>",
-        )
-    expected = [100.0 * (p.expected or 0) / p.target if p.target else None for p in rows]
+        if sel:
+            fig.add_bar(
+                y=[p.name for p in sel],
+                x=[min(p.percent or 0, 150) for p in sel],
+                orientation="h",
+                name=STATUS_LABELS[status],
+                marker={"color": STATUS_COLORS[status], "pattern": _pattern(status)},
+                hovertemplate="%{y}：%{x:.1f}%<extra></extra>",
+            )
     fig.add_scatter(
         y=names,
-        x=expected,
+        x=[100.0 * (p.expected or 0) / p.target if p.target else None for p in rows],
         mode="markers",
         name="应达进度",
-        marker={"symbol": "line-ns", "size": 26, "line": {"width": 3, "color": INK}},
+        marker={"symbol": "line-ns", "size": 30, "line": {"width": 4, "color": INK}},
         hovertemplate="%{y} 应达 %{x:.0f}%<extra></extra>",
     )
+    # The figures and the status word in a column of their own, right of the plot: never on a bar.
+    for p in rows:
+        fig.add_annotation(
+            x=1.0,
+            xref="paper",
+            xanchor="left",
+            xshift=10,
+            y=p.name,
+            yref="y",
+            showarrow=False,
+            text=f"{_fmt(p.actual, p.unit)} / {_fmt(p.target, p.unit)}　<b>{STATUS_LABELS[p.status]}</b>",
+            font={"size": ctx.font_size - 1, "color": STATUS_TEXT_COLORS[p.status]},
+        )
     fig.add_vline(x=100, line={"color": TARGET_COLOR, "dash": "dot", "width": 2})
     fig = _style(
         fig,
         ctx,
         f"{ctx.town}{ctx.year}年法治政府建设指标完成情况",
-        subtitle_text(ctx, "月度台账汇总", "竖线为年度目标（100%），短黑线为按时间应达进度"),
-        140 + 52 * max(len(rows), 1),
+        subtitle_text(ctx, "月度台账汇总", "红色虚线为年度目标，黑色短线为按时间应达进度"),
+        150 + 46 * max(len(rows), 1),
     )
-    fig.update_layout(barmode="overlay", bargap=0.35, margin={"l": 260, "r": 260})
+    fig.update_layout(barmode="overlay", bargap=0.3, showlegend=False, margin={"l": 290, "r": 290})
     fig.update_xaxes(title_text="完成率（占年度目标 %）", range=[0, 150], ticksuffix="%", showgrid=True, gridcolor=GRID)
-    fig.update_yaxes(categoryorder="array", categoryarray=names, showgrid=False)
+    fig.update_yaxes(categoryorder="array", categoryarray=names, showgrid=False, ticksuffix="  ")
     return fig
+
+
+def _pattern(status: str) -> dict[str, object]:
+    """A pattern over the status colour, so statuses stay apart in greyscale print."""
+    return {"shape": STATUS_PATTERNS[status], "fillmode": "overlay", "fgcolor": "white", "fgopacity": 0.55, "size": 8}
 
 
 def village_heatmap(matrix: pd.DataFrame, ind: Indicator, ctx: ChartContext) -> go.Figure:
@@ -259,7 +288,7 @@ def village_heatmap(matrix: pd.DataFrame, ind: Indicator, ctx: ChartContext) -> 
             colorscale=[[0, "#F7F7F7"], [0.01, "#D6E4F2"], [1, "#1F4E8C"]],
             xgap=2,
             ygap=2,
-            colorbar={"title": {"text": "次数"}, "thickness": 14},
+            showscale=False,  # the counts are written in the cells
             hovertemplate="%{y} %{x}：%{z}<extra></extra>",
         )
     )
@@ -276,7 +305,7 @@ def village_heatmap(matrix: pd.DataFrame, ind: Indicator, ctx: ChartContext) -> 
     fig.update_yaxes(
         autorange="reversed", showgrid=False, tickfont={"size": ctx.font_size - 2}, dtick=1, rangemode="normal"
     )
-    fig.update_xaxes(side="top", title_text="")
+    fig.update_xaxes(side="bottom", title_text="")
     return fig
 
 

@@ -256,3 +256,24 @@ def export_year(
     for sheet in cat.sheets:
         frames[sheet.name] = records_frame(engine, town, year, as_of, sheet.key, cat)
     return frames_to_xlsx(frames, title=f"{town}{year}年法治政府建设工作台账（数据截至 {as_of:%Y-%m-%d}）")
+
+
+def filter_records(
+    frame: pd.DataFrame,
+    months: list[int] | None = None,
+    villages: list[str] | None = None,
+    choices: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """Rows of a `records_frame` in the given months, villages and values; an empty filter keeps all."""
+    mask = pd.Series(True, index=frame.index)
+    date_col = frame.columns[0]  # the sheet's date column is always first
+    if months:
+        mask &= frame[date_col].map(lambda d: d is not None and d.month in months)
+    if villages:
+        col = MATCHED_VILLAGE if MATCHED_VILLAGE in frame.columns else "村"
+        if col in frame.columns:
+            mask &= frame[col].map(lambda v: bool(v) and any(name in villages for name in str(v).split("、")))
+    for col, values in (choices or {}).items():
+        if values and col in frame.columns:
+            mask &= frame[col].isin(values)
+    return frame[mask].reset_index(drop=True)

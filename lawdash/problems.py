@@ -116,3 +116,12 @@ class Problems:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if not p.is_error]
+
+
+def problems_table(problems: list[Problem]) -> list[dict[str, str]]:
+    """Rows for a report: errors first, each with its file and cell, then warnings."""
+    ordered = sorted(problems, key=lambda p: not p.is_error)
+    return [
+        {"类别": "错误" if p.is_error else "提示", "文件": p.file or "", "位置": p.where(), "说明": p.message}
+        for p in ordered
+    ]

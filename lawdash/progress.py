@@ -212,3 +212,8 @@ def years_with_data(engine: Engine, town: str) -> list[int]:
         )
         years |= set(s.scalars(select(store.Target.year).join(store.Town).where(store.Town.name == town).distinct()))
     return sorted(years, reverse=True)
+
+
+def lagging_first(rows: list[IndicatorProgress]) -> list[IndicatorProgress]:
+    """严重滞后, 滞后, 正常, 已完成, 仅统计; within a status the lowest completion first."""
+    return sorted(rows, key=lambda p: (STATUS_ORDER.index(p.status), p.percent if p.percent is not None else 0))

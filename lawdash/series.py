@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from lawdash import store
 from lawdash.catalogue import Catalogue, Indicator, default_catalogue
-from lawdash.progress import aggregate, expected_share, matches, month_end
-from lawdash.targets import TargetValue
+from lawdash.progress import aggregate, expected_share, load_records, matches, month_end, year_bounds
+from lawdash.targets import TargetValue, get_targets
 
 MONTHS = list(range(1, 13))
 
@@ -126,3 +126,17 @@ def submissions(
         MonthReport(m, [s.name for s in cat.sheets if s.key in by_month.get(m, set())], month_end(year, m) <= as_of)
         for m in MONTHS
     ]
+
+
+def load_indicator_series(engine: Engine, town: str, year: int, as_of: dt.date, ind: Indicator) -> IndicatorSeries:
+    """The series of one indicator, read from the database (its sheet only, this year and last)."""
+    records = load_records(engine, town, *year_bounds(year, as_of), sheets=[ind.sheet])
+    last = load_records(engine, town, dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31), sheets=[ind.sheet])
+    return indicator_series(ind, year, as_of, records, last, get_targets(engine, town, year).get(ind.id))
+
+
+def load_village_matrix(engine: Engine, town: str, year: int, as_of: dt.date, ind: Indicator) -> pd.DataFrame:
+    """Village × month counts of one indicator's rows, read from the database."""
+    records = load_records(engine, town, *year_bounds(year, as_of), sheets=[ind.sheet])
+    upto = as_of.month if as_of.year == year else 12
+    return village_matrix(ind, records, store.towns(engine)[town], upto)

@@ -127,3 +127,24 @@ def read_targets_workbook(name: str, data: bytes, cat: Catalogue | None = None) 
     if problems.errors:
         raise WorkbookRejected("目标文件有错误，未保存", problems.items)
     return out
+
+
+def parse_pace(text: str | None, indicator_name: str) -> tuple[float, ...] | None:
+    """A monthly plan typed as 12 cumulative shares (`0,0,0.25,…,1`) or percents; blank means linear."""
+    if text is None or not str(text).strip():
+        return None
+    parts = [p for p in str(text).replace("，", ",").replace("%", "").replace("、", ",").split(",") if p.strip()]
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise Refused(f"“{indicator_name}”的月度计划应为 12 个数，用逗号分隔") from None
+    if numbers and max(numbers) > 1:
+        numbers = [n / 100 for n in numbers]
+    if len(numbers) != 12 or any(b < a for a, b in itertools.pairwise(numbers)) or abs(numbers[-1] - 1) > 1e-9:
+        raise Refused(f"“{indicator_name}”的月度计划应为 12 个递增的累计比例，12 月为 1（或 100%）")
+    return tuple(numbers)
+
+
+def pace_text(pace: tuple[float, ...] | None) -> str:
+    """How a plan is shown for editing: percents, comma separated."""
+    return "" if pace is None else ",".join(f"{p * 100:g}" for p in pace)

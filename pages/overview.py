@@ -1,33 +1,74 @@
-"""总览: every indicator of the chosen year against its target and pace."""
+"""总览: the page a 镇党委书记 opens before a meeting."""
 
-import pandas as pd
 import streamlit as st
 
-from lawdash.bootstrap import is_demo, open_database
-from lawdash.progress import STATUS_LABELS, default_as_of, progress_for_year, years_with_data
-from lawdash.store import towns
-
-engine = open_database()
-town = next(iter(towns(engine)))
-years = years_with_data(engine, town)
-st.title(f"{town}法治政府建设总览")
-if is_demo(engine):
-    st.info("演示数据：当前数据库为演示乡镇的数据，仅供试用。", icon=":material/info:")
-if not years:
-    st.warning("尚未上传任何台账，请用命令行 `python -m lawdash import` 导入月度台账。")
-    st.stop()
-year = st.selectbox("年度", years, key="year")
-as_of = default_as_of(engine, town, year)
-rows = progress_for_year(engine, town, year, as_of)
-st.caption(f"数据截至 {as_of:%Y-%m-%d}")
-table = pd.DataFrame(
-    {
-        "指标": [r.name for r in rows],
-        "完成": [r.to_json()["actual"] for r in rows],
-        "目标": [r.to_json()["target"] for r in rows],
-        "单位": [r.unit for r in rows],
-        "完成率(%)": [r.percent for r in rows],
-        "状态": [STATUS_LABELS[r.status] for r in rows],
-    }
+from lawdash.progress import STATUS_LABELS, STATUS_ORDER, lagging_first
+from lawdash.series import submissions
+from lawdash.store import last_batch
+from pages.common import (
+    STATUS_BADGE,
+    demo_banner,
+    engine,
+    fmt_value,
+    leave_presentation_button,
+    overview_fig,
+    progress,
+    show_figure,
+    view,
 )
-st.dataframe(table, hide_index=True, width="stretch")
+
+eng = engine()
+v = view(eng)
+st.title(f"{v.town}{v.year}年法治政府建设总览")
+demo_banner(eng)
+latest = last_batch(eng)
+updated = (
+    f"最近更新 {latest.created_at:%Y-%m-%d %H:%M}（批次 {latest.id}，{latest.period}）" if latest else "尚无导入记录"
+)
+st.caption(f"数据截至 {v.as_of:%Y-%m-%d}　｜　{updated}")
+
+rows = progress(eng, v)
+months = submissions(eng, v.town, v.year, v.as_of)
+if not any(m.arrived for m in months):
+    st.info("本年度尚未上传任何台账，请在“数据上传”页上传月度台账。", icon=":material/upload_file:")
+
+counts = {s: sum(r.status == s for r in rows) for s in STATUS_ORDER}
+cols = st.columns(len(STATUS_ORDER))
+for col, status in zip(cols, STATUS_ORDER, strict=True):
+    col.metric(STATUS_LABELS[status], f"{counts[status]} 项", border=True)
+
+st.subheader("各项指标")
+per_row = 3 if v.present else 4
+ordered = lagging_first(rows)
+for start in range(0, len(ordered), per_row):
+    for col, r in zip(st.columns(per_row), ordered[start : start + per_row], strict=False):
+        with col.container(border=True):
+            st.markdown(f"**{r.name}**")
+            target = f" / {fmt_value(r.target, r.unit)}" if r.target is not None else ""
+            st.markdown(f"#### {fmt_value(r.actual, r.unit)}{target} {'' if r.unit == '%' else r.unit}")
+            if r.percent is not None:
+                st.progress(
+                    min(r.percent / 100, 1.0), text=f"完成率 {r.percent:.1f}%　应达 {fmt_value(r.expected, r.unit)}"
+                )
+            else:
+                st.caption("不设目标，仅统计" if r.status == "no_target" else "尚无已办结案件")
+            color, icon = STATUS_BADGE[r.status]
+            st.badge(STATUS_LABELS[r.status], icon=icon, color=color)  # type: ignore[arg-type]
+
+if any(r.target is not None for r in rows):
+    show_figure(overview_fig(eng, v), v, "指标完成情况", key="overview_chart")
+
+st.subheader("报送情况")
+arrived = [m for m in months if m.arrived]
+missing = [m for m in months if m.due and not m.arrived]
+st.caption(f"已报送 {len(arrived)} 个月" + (f"，缺报 {len(missing)} 个月" if missing else "，应报月份均已报送"))
+cols = st.columns(12)
+for col, m in zip(cols, months, strict=True):
+    with col:
+        if m.arrived:
+            st.badge(f"{m.month}月", icon=":material/check:", color="green", help="已报送：" + "、".join(m.sheets))
+        elif m.due:
+            st.badge(f"{m.month}月 缺报", icon=":material/priority_high:", color="red")
+        else:
+            st.badge(f"{m.month}月", color="gray", help="未到报送时间")
+leave_presentation_button(v)

@@ -1,0 +1,277 @@
+"""What every page shares: the database, the view (township, year, as-of date, presentation mode)
+kept in the URL, the demo banner, and cached calls into lawdash keyed on the data version.
+
+The only module outside lawdash/ that holds logic, and that logic is about Streamlit itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from sqlalchemy import Engine
+
+from lawdash import store
+from lawdash.bootstrap import is_demo, open_database
+from lawdash.catalogue import default_catalogue
+from lawdash.charts import ChartContext, overview_figure, png_config, progress_figure, village_heatmap
+from lawdash.export import records_frame
+from lawdash.progress import IndicatorProgress, default_as_of, load_records, progress_for_year, years_with_data
+from lawdash.series import IndicatorSeries, load_indicator_series, load_village_matrix
+
+STATUS_BADGE = {
+    "done": ("green", ":material/check_circle:"),
+    "on_track": ("blue", ":material/trending_up:"),
+    "behind": ("orange", ":material/schedule:"),
+    "far_behind": ("red", ":material/error:"),
+    "no_target": ("gray", ":material/bar_chart:"),
+}
+
+# Streamlit's own words on the file uploader are English; these rules put Chinese in their place.
+CHINESE_CSS = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after { content: "选择文件"; }
+[data-testid="stFileUploaderDropzoneInstructions"] small,
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "或将文件拖到此处（每个文件不超过 20MB，.xlsx）"; font-size: 0.875rem; color: #6b6b6b;
+}
+</style>
+"""
+
+PRESENTATION_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], .lawdash-control { display: none !important; }
+.block-container { padding-top: 1.2rem !important; }
+html { font-size: 19px; }
+</style>
+"""
+
+
+def ensure_router() -> None:
+    """Run every page through app.py's st.navigation, even when the first request is a deep link.
+
+    Streamlit treats a `pages/` folder beside the main script as the old multipage layout until
+    st.navigation has been called once in the process; a first visit to /progress would then run
+    the page without app.py (English file names as navigation, no page config). Rerunning with
+    that mode switched off sends the request through app.py, which resolves the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+ensure_router()
+
+
+@st.cache_resource(show_spinner="正在打开数据库……")
+def _engine(db: str | None) -> Engine:
+    return open_database(db)
+
+
+def engine() -> Engine:
+    """The app's database: LAWDASH_DB, else data/lawdash.db (created with the demo if new)."""
+    return _engine(os.environ.get("LAWDASH_DB"))
+
+
+def url_of(eng: Engine) -> str:
+    return eng.url.render_as_string(hide_password=False)
+
+
+def version(eng: Engine) -> int:
+    """The data version: every write moves it, and every cache below is keyed on it."""
+    return store.data_version(eng)
+
+
+@dataclass(frozen=True)
+class View:
+    town: str
+    year: int
+    as_of: dt.date
+    present: bool
+
+    @property
+    def chart(self) -> ChartContext:
+        return ChartContext(self.town, self.year, self.as_of, big=self.present)
+
+
+def _param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value if value else None
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def view(eng: Engine) -> View:
+    """Township, year and as-of date from the URL (so a link reproduces the view), chosen in the sidebar."""
+    towns = list(store.towns(eng))
+    if not towns:
+        st.error("数据库中没有乡镇基础数据，请先运行 `python -m lawdash init`。")
+        st.stop()
+    state = st.session_state
+    town = state.get("v_town") or _param("town")
+    town = town if town in towns else towns[0]
+    years = years_with_data(eng, town) or [dt.date.today().year]
+    year = state.get("v_year") or _int(_param("year"))
+    year = year if year in years else years[0]
+    as_of = state.get("v_as_of") or _date(_param("as_of")) or default_as_of(eng, town, year)
+    if as_of.year != year:
+        as_of = default_as_of(eng, town, year)
+    present = state.get("v_present", _param("present") == "1")
+
+    with st.sidebar:
+        if len(towns) > 1:
+            town = st.selectbox("乡镇", towns, index=towns.index(town), key="w_town")
+        new_year = st.selectbox("年度", years, index=years.index(year), key="w_year", format_func=lambda y: f"{y}年")
+        if new_year != year:
+            year, as_of = new_year, default_as_of(eng, town, new_year)
+            state.pop("w_as_of", None)
+        as_of = st.date_input(
+            "数据截至",
+            value=as_of,
+            min_value=dt.date(year, 1, 1),
+            max_value=dt.date(year, 12, 31),
+            key="w_as_of",
+            format="YYYY-MM-DD",
+        )
+        present = st.toggle("汇报模式", value=present, key="w_present", help="放大字体、隐藏操作控件，便于全屏截图")
+    state.update(v_town=town, v_year=year, v_as_of=as_of, v_present=present)
+    params = {"town": town, "year": str(year), "as_of": as_of.isoformat(), "present": "1" if present else None}
+    for name, value in params.items():  # only the view's own keys: a page may keep others (indicator)
+        if value is None:
+            st.query_params.pop(name, None)
+        elif st.query_params.get(name) != value:
+            st.query_params[name] = value
+    st.html(CHINESE_CSS + (PRESENTATION_CSS if present else ""))
+    return View(town, year, as_of, present)
+
+
+def leave_presentation_button(v: View) -> None:
+    """In presentation mode the sidebar is hidden: one small button at the bottom brings it back."""
+    if v.present and st.button("退出汇报模式", type="tertiary", key="leave_present", icon=":material/close:"):
+        st.session_state["v_present"] = False
+        st.session_state.pop("w_present", None)
+        st.rerun()
+
+
+def demo_banner(eng: Engine) -> None:
+    if is_demo(eng):
+        st.info(
+            "演示数据：当前看到的是演示乡镇的数据，仅供试用。使用本镇数据请新建数据库（见“数据上传”页说明）。",
+            icon=":material/info:",
+        )
+
+
+def show_figure(fig: go.Figure, v: View, subject: str, key: str) -> None:
+    """A chart with its PNG download (2x, Chinese file name) in the toolbar."""
+    st.plotly_chart(fig, config=png_config(v.chart, subject), key=key, theme=None)
+
+
+# ------------------------------------------------------------------ cached calls (keyed on the data version)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_progress(url: str, ver: int, town: str, year: int, as_of: dt.date) -> list[IndicatorProgress]:
+    return progress_for_year(store.get_engine(url), town, year, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_records(url: str, ver: int, town: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return load_records(store.get_engine(url), town, start, end)
+
+
+def progress(eng: Engine, v: View) -> list[IndicatorProgress]:
+    return cached_progress(url_of(eng), version(eng), v.town, v.year, v.as_of)
+
+
+def year_records(eng: Engine, v: View, year: int | None = None, full_year: bool = False) -> pd.DataFrame:
+    """The records of the view's year (or another) up to the as-of date (or the whole year)."""
+    y = year or v.year
+    end = dt.date(y, 12, 31) if full_year or y != v.year else v.as_of
+    return cached_records(url_of(eng), version(eng), v.town, dt.date(y, 1, 1), end)
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    if unit == "%":
+        return f"{value:.1f}%"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def cached_series(url: str, ver: int, town: str, year: int, as_of: dt.date, ind_id: str) -> IndicatorSeries:
+    return load_indicator_series(store.get_engine(url), town, year, as_of, default_catalogue().indicator(ind_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def cached_village_matrix(url: str, ver: int, town: str, year: int, as_of: dt.date, ind_id: str) -> pd.DataFrame:
+    return load_village_matrix(store.get_engine(url), town, year, as_of, default_catalogue().indicator(ind_id))
+
+
+def series(eng: Engine, v: View, ind_id: str) -> IndicatorSeries:
+    return cached_series(url_of(eng), version(eng), v.town, v.year, v.as_of, ind_id)
+
+
+def village_counts(eng: Engine, v: View, ind_id: str) -> pd.DataFrame:
+    return cached_village_matrix(url_of(eng), version(eng), v.town, v.year, v.as_of, ind_id)
+
+
+# Figures are built once per data version and view, not on every rerun.
+@st.cache_data(show_spinner=False, max_entries=256)
+def _progress_fig(url: str, ver: int, v: View, ind_id: str, status: str, compact: bool) -> go.Figure:
+    s = cached_series(url, ver, v.town, v.year, v.as_of, ind_id)
+    return progress_figure(s, v.chart, status, compact=compact)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _heatmap_fig(url: str, ver: int, v: View, ind_id: str) -> go.Figure:
+    matrix = cached_village_matrix(url, ver, v.town, v.year, v.as_of, ind_id)
+    return village_heatmap(matrix, default_catalogue().indicator(ind_id), v.chart)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview_fig(url: str, ver: int, v: View) -> go.Figure:
+    return overview_figure(cached_progress(url, ver, v.town, v.year, v.as_of), v.chart)
+
+
+def progress_fig(eng: Engine, v: View, p: IndicatorProgress, compact: bool = False) -> go.Figure:
+    return _progress_fig(url_of(eng), version(eng), v, p.id, p.status, compact)
+
+
+def heatmap_fig(eng: Engine, v: View, ind_id: str) -> go.Figure:
+    return _heatmap_fig(url_of(eng), version(eng), v, ind_id)
+
+
+def overview_fig(eng: Engine, v: View) -> go.Figure:
+    return _overview_fig(url_of(eng), version(eng), v)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sheet_records(url: str, ver: int, town: str, year: int, as_of: dt.date, sheet_key: str) -> pd.DataFrame:
+    return records_frame(store.get_engine(url), town, year, as_of, sheet_key)
+
+
+def sheet_records(eng: Engine, v: View, sheet_key: str) -> pd.DataFrame:
+    """One sheet's records of the view's year up to the as-of date, with Chinese headers."""
+    return _sheet_records(url_of(eng), version(eng), v.town, v.year, v.as_of, sheet_key)
