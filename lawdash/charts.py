@@ -211,6 +211,9 @@ def progress_figure(series: IndicatorSeries, ctx: ChartContext, status: str, com
     title = f"{ctx.town}{ctx.year}年 {ind.name}"
     fig = _style(fig, ctx, title, subtitle_text(ctx, f"“{sheet}”月度台账"), 400 if compact else 540)
     fig.update_yaxes(title_text=f"{'比率' if is_rate else '累计'}（{unit}）")
+    top = max(frame[["cumulative", "pace", "last_year"]].max().max(), series.target or 0)
+    if not is_rate and top <= 12:  # small counts: whole steps, no 0.5 meetings
+        fig.update_yaxes(dtick=1)
     fig.update_xaxes(categoryorder="array", categoryarray=x)
     if compact:
         fig.update_layout(showlegend=False, margin={"r": 120, "b": 50})
@@ -298,10 +301,12 @@ def village_heatmap(matrix: pd.DataFrame, ind: Indicator, ctx: ChartContext) -> 
         fig,
         ctx,
         f"{ctx.town}{ctx.year}年 {ind.name}：各村逐月分布",
-        subtitle_text(ctx, f"“{sheet}”月度台账", f"已覆盖 {reached}/{len(matrix)} 个村"),
-        130 + 26 * len(matrix),
+        subtitle_text(ctx, f"“{sheet}”月度台账", f"已覆盖 {reached}/{len(matrix)} 个村　格中数字为当月记录条数"),
+        500,  # replaced below, once the margins are known
     )
-    fig.update_layout(margin={"l": 90, "r": 40})
+    # every village gets a row of 28 px (a legible label at 25 villages), whatever the margins
+    margin = {"l": 90, "r": 40, "t": fig.layout.margin.t, "b": 40}
+    fig.update_layout(margin=margin, height=margin["t"] + margin["b"] + 28 * len(matrix))
     fig.update_yaxes(
         autorange="reversed", showgrid=False, tickfont={"size": ctx.font_size - 2}, dtick=1, rangemode="normal"
     )

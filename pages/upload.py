@@ -8,7 +8,7 @@ import streamlit as st
 from lawdash.bootstrap import is_demo
 from lawdash.errors import LawdashError
 from lawdash.importer import import_workbooks
-from lawdash.problems import problems_table
+from lawdash.problems import Code, problems_table
 from lawdash.store import list_batches, towns, undo_batch
 from lawdash.template import make_template
 from pages.common import engine, view
@@ -90,6 +90,9 @@ if check is not None:
 stored = state.get("stored")
 if stored is not None:
     (st.error if stored.status == "rejected" else st.success)(stored.summary(), icon=":material/task_alt:")
+    for p in stored.warnings:
+        if p.code == Code.REPLACED:
+            st.caption(p.message)
 
 st.subheader("导入记录")
 if message := state.pop("undo_message", None):
@@ -119,7 +122,9 @@ else:
     live = [b for b in batches if b.status == "stored"]
     if live:
         c = st.columns([2, 2, 1])
-        target = c[0].selectbox("撤销批次", [b.id for b in live], format_func=lambda i: f"批次 {i}", key="undo_batch")
+        labels = {b.id: f"批次 {b.id}（{b.period}，{b.created_at:%m-%d %H:%M}）" for b in live}
+        # keyed on the newest batch: after an import or undo the choice starts again from the newest
+        target = c[0].selectbox("撤销批次", list(labels), format_func=labels.get, key=f"undo_batch_{live[0].id}")
         sure = c[1].checkbox("确认撤销（该批次数据将被移除，被替换的数据恢复）", key="undo_sure")
         if c[2].button("撤销", disabled=not sure, icon=":material/undo:", key="undo_button"):
             try:
