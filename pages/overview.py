@@ -61,14 +61,22 @@ if any(r.target is not None for r in rows):
 st.subheader("报送情况")
 arrived = [m for m in months if m.arrived]
 missing = [m for m in months if m.due and not m.arrived]
-st.caption(f"已报送 {len(arrived)} 个月" + (f"，缺报 {len(missing)} 个月" if missing else "，应报月份均已报送"))
+st.caption(
+    f"已报送 {len(arrived)} 个月"
+    + (
+        f"，缺报 {len(missing)} 个月（{'、'.join(f'{m.month}月' for m in missing)}）"
+        if missing
+        else "，应报月份均已报送"
+    )
+    + "。绿色为已报送，红色为缺报，灰色为未到报送时间。"
+)
 cols = st.columns(12)
 for col, m in zip(cols, months, strict=True):
     with col:
         if m.arrived:
             st.badge(f"{m.month}月", icon=":material/check:", color="green", help="已报送：" + "、".join(m.sheets))
         elif m.due:
-            st.badge(f"{m.month}月 缺报", icon=":material/priority_high:", color="red")
+            st.badge(f"{m.month}月", icon=":material/priority_high:", color="red", help="缺报")
         else:
             st.badge(f"{m.month}月", color="gray", help="未到报送时间")
 leave_presentation_button(v)

@@ -30,6 +30,7 @@ demo_banner(eng)
 st.caption(f"数据截至 {v.as_of:%Y-%m-%d}")
 if year_records(eng, v).empty:
     st.info("本年度尚未上传任何台账，请在“数据上传”页上传月度台账。", icon=":material/upload_file:")
+    st.stop()
 
 status = {p.id: p for p in progress(eng, v)}
 names = {i.id: i.name for i in cat.indicators}
