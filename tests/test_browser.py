@@ -146,3 +146,22 @@ def test_upload_through_the_real_file_input(server: str, browser, shots: Path) -
     overview = _open(browser, f"{server}/?year=2024&as_of=2024-06-30")
     assert "批次 19" in overview.locator("body").inner_text()  # 最近更新 names the new batch
     overview.close()
+
+
+def test_chart_png_download_is_named_and_sized_for_a_slide(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = _open(browser, f"{server}/progress?year=2024&as_of=2024-06-30&indicator=materials_distributed")
+    chart = page.locator(".js-plotly-plot").first
+    chart.hover()
+    with page.expect_download(timeout=30_000) as info:
+        chart.locator('.modebar-btn[data-title*="png"], .modebar-btn[data-title*="PNG"]').first.click()
+    download = info.value
+    assert download.suggested_filename == "商酒务镇_2024年_宣传资料_截至2024-06-30.png"
+    path = tmp_path / "chart.png"
+    download.save_as(path)
+    from PIL import Image
+
+    with Image.open(path) as im:
+        assert im.size == (3200, 1800)  # 16:9 at 2x
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
+        assert colours is not None and len(colours) > 50  # drawn, not blank
+    page.close()
