@@ -80,6 +80,41 @@ class Town:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """One allowed change of a ledger entry's status; `note` says a reason is required."""
+
+    source: str
+    target: str
+    action: str
+    note: bool = False
+
+
+@dataclass(frozen=True)
+class LedgerSpec:
+    """The rectification ledger: its sheet, statuses and workflow."""
+
+    sheet: Sheet
+    statuses: tuple[str, ...]
+    status_labels: dict[str, str]
+    finished: tuple[str, ...]
+    due_soon_days: int
+    transitions: tuple[Transition, ...]
+
+    def label(self, status: str) -> str:
+        """How a status is shown: 已完成 reads 已完成（待验收）."""
+        return self.status_labels.get(status, status)
+
+    def transition(self, source: str, target: str) -> Transition | None:
+        for t in self.transitions:
+            if (t.source, t.target) == (source, target):
+                return t
+        return None
+
+    def allowed(self, source: str) -> list[Transition]:
+        return [t for t in self.transitions if t.source == source]
+
+
+@dataclass(frozen=True)
 class Catalogue:
     sheets: tuple[Sheet, ...]
     indicators: tuple[Indicator, ...]
@@ -87,6 +122,7 @@ class Catalogue:
     far_behind_ratio: float
     skip_row_markers: tuple[str, ...]
     helper_sheets: tuple[str, ...]
+    ledger: LedgerSpec
 
     def sheet(self, key: str) -> Sheet:
         for s in self.sheets:
@@ -129,28 +165,40 @@ def _tuple_map(raw: dict[str, object] | None) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) if isinstance(v, list) else (str(v),) for k, v in raw.items()}
 
 
+def _columns(raw: list[dict]) -> tuple[Column, ...]:
+    return tuple(
+        Column(
+            key=c["key"],
+            name=c["name"],
+            kind=c["kind"],
+            required=bool(c.get("required", False)),
+            variants=tuple(c.get("variants", ())),
+            choices=tuple(c.get("choices", ())),
+            aliases=dict(c.get("aliases", {})),
+            open=bool(c.get("open", False)),
+        )
+        for c in raw
+    )
+
+
+def _ledger(raw: dict) -> LedgerSpec:
+    return LedgerSpec(
+        sheet=Sheet("ledger", raw["sheet"], tuple(raw.get("aliases", ())), _columns(raw["columns"])),
+        statuses=tuple(raw["statuses"]),
+        status_labels=dict(raw.get("status_labels", {})),
+        finished=tuple(raw["finished"]),
+        due_soon_days=int(raw.get("due_soon_days", 15)),
+        transitions=tuple(
+            Transition(t["from"], t["to"], t["action"], bool(t.get("note", False))) for t in raw["transitions"]
+        ),
+    )
+
+
 def parse_catalogue(raw: dict) -> Catalogue:
     """Build and check a Catalogue from the TOML structure."""
     try:
         sheets = tuple(
-            Sheet(
-                key=s["key"],
-                name=s["name"],
-                aliases=tuple(s.get("aliases", ())),
-                columns=tuple(
-                    Column(
-                        key=c["key"],
-                        name=c["name"],
-                        kind=c["kind"],
-                        required=bool(c.get("required", False)),
-                        variants=tuple(c.get("variants", ())),
-                        choices=tuple(c.get("choices", ())),
-                        aliases=dict(c.get("aliases", {})),
-                        open=bool(c.get("open", False)),
-                    )
-                    for c in s["columns"]
-                ),
-            )
+            Sheet(key=s["key"], name=s["name"], aliases=tuple(s.get("aliases", ())), columns=_columns(s["columns"]))
             for s in raw["sheets"]
         )
         indicators = tuple(
@@ -180,6 +228,7 @@ def parse_catalogue(raw: dict) -> Catalogue:
             far_behind_ratio=float(settings.get("far_behind_ratio", 0.7)),
             skip_row_markers=tuple(settings.get("skip_row_markers", ("合计",))),
             helper_sheets=tuple(settings.get("helper_sheets", ())),
+            ledger=_ledger(raw["ledger"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogueError(f"指标目录格式错误：缺少或无效的字段 {exc}") from exc
@@ -224,6 +273,12 @@ def _check(cat: Catalogue) -> None:
             len(i.pace) != 12 or any(b < a for a, b in zip(i.pace, i.pace[1:], strict=False)) or i.pace[-1] != 1
         ):
             problems.append(f"指标“{i.name}”的进度计划应为 12 个递增的累计比例，且最后一个为 1")
+    led = cat.ledger
+    for t in led.transitions:
+        if t.source not in led.statuses or t.target not in led.statuses:
+            problems.append(f"整改台账的状态流转“{t.source}→{t.target}”含未知状态")
+    if any(f not in led.statuses for f in led.finished):
+        problems.append("整改台账的 finished 含未知状态")
     if problems:
         raise CatalogueError("指标目录有误：" + "；".join(problems))
 

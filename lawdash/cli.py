@@ -198,6 +198,45 @@ def cmd_targets(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rectify(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash import ledger
+
+    if args.rectify_cmd == "import":
+        path = Path(args.file)
+        if not path.is_file():
+            raise Refused(f"文件不存在：{args.file}")
+        result = ledger.import_ledger(engine, path.name, path.read_bytes(), town=args.town, who="命令行")
+        if args.json:
+            _print_json(result.to_json())
+        else:
+            print(result.summary())
+            for p in result.errors:
+                print(f"  错误 {p.file} {p.text()}")
+            for p in result.warnings:
+                print(f"  提示 {p.file} {p.text()}")
+        return 1 if result.status == "rejected" else 0
+    if args.rectify_cmd == "list":
+        items = ledger.list_entries(engine, args.town, args.year, args.as_of, overdue_only=args.overdue)
+        if args.json:
+            _print_json([i.to_json() for i in items])
+            return 0
+        if not items:
+            print("没有符合条件的整改事项。")
+        for i in items:
+            due = f"逾期 {i.days_overdue} 天" if i.overdue else ("即将到期" if i.due_soon else "")
+            print(f"{i.code}  {i.year}年  {i.status_label}  时限 {i.deadline:%Y-%m-%d} {due}  {i.unit}  {i.problem}")
+        return 0
+    if args.rectify_cmd == "template":
+        Path(args.output).write_bytes(ledger.ledger_template(_town(engine, args.town)))
+        print(f"已生成空白整改台账：{args.output}")
+        return 0
+    item = ledger.set_status(
+        engine, args.id, args.status, args.note, who=args.who, town=args.town, progress=args.progress
+    )
+    print(f"已将“{item.code}”改为“{item.status_label}”。")
+    return 0
+
+
 # ------------------------------------------------------------------ parser
 
 
@@ -264,6 +303,28 @@ def build_parser() -> argparse.ArgumentParser:
     for t in tsub.choices.values():
         t.add_argument("--town")
     s.set_defaults(func=cmd_targets)
+
+    s = sub.add_parser("rectify", help="整改台账：导入、查看、改状态")
+    rsub = s.add_subparsers(dest="rectify_cmd", required=True, parser_class=_Parser)
+    r = rsub.add_parser("import", help="导入整改台账工作簿（按编号更新，不重复）")
+    r.add_argument("file", metavar="FILE")
+    r.add_argument("--json", action="store_true")
+    r = rsub.add_parser("list", help="整改事项，逾期的排在最前")
+    r.add_argument("--year", type=int)
+    r.add_argument("--overdue", action="store_true", help="只列逾期事项")
+    r.add_argument("--as-of", type=_date, help="按此日期判断逾期（默认今天）")
+    r.add_argument("--json", action="store_true")
+    r = rsub.add_parser("set", help="改变整改事项的状态")
+    r.add_argument("id", metavar="ID", help="编号")
+    r.add_argument("--status", required=True, help="未启动 / 整改中 / 已完成 / 已销号")
+    r.add_argument("--note", required=True, help="说明或理由")
+    r.add_argument("--progress", help="同时更新进展")
+    r.add_argument("--who", default="命令行", help="操作人")
+    r = rsub.add_parser("template", help="生成空白整改台账（带下拉列表）")
+    r.add_argument("-o", "--output", required=True)
+    for r in rsub.choices.values():
+        r.add_argument("--town")
+    s.set_defaults(func=cmd_rectify)
     return p
 
 

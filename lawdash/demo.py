@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from sqlalchemy import Engine
 
-from lawdash import store
+from lawdash import ledger, store
 from lawdash.catalogue import Column, default_catalogue
 from lawdash.cells import EXCEL_EPOCH
 from lawdash.errors import LawdashError
@@ -859,10 +859,144 @@ def load_demo(engine: Engine) -> list[ImportResult]:
         have = {k: v.value for k, v in get_targets(engine, DEMO_TOWN, year).items() if k in values}
         if have != {k: float(v) for k, v in values.items()}:
             set_targets(engine, DEMO_TOWN, year, dict(values))
+    if not ledger.list_entries(engine, DEMO_TOWN):
+        load_demo_ledger(engine)
     if store.get_meta(engine, "demo") != "1":
         with store.writing(engine) as s:
             store.set_meta(s, "demo", "1")
     return results
+
+
+# ------------------------------------------------------------------ rectification ledger
+
+_CAUSE_VIEW = (
+    "少数干部的法治观念不牢固，落实法治政府建设相关制度要求不严格，没有完全将法治政府建设与具体工作贯通起来抓落实"
+)
+_CAUSE_STAFF = "执法人员编制资源有限，职业发展空间有限，专业化法治人才引进难、保留难"
+_M1 = "继续加强组织领导，完善机制建设：按照“主要领导抓总、分管领导抓块、职能部门包项、领导小组协调”的原则完善落实各项规章制度，健全科学民主依法决策机制"
+_M2 = "继续加强法治培训，提升依法履职的思维和能力：制定2024年度干部学法计划，定期或不定期举办法治专题讲座"
+_M3 = "继续加强宣传，提高法治工作意识：制定2024年度普法宣传工作计划，全面落实普法责任制，发挥“法律明白人”作用"
+
+# The 2023 report's four shortcomings, its two groups of causes and three measures, plus one
+# finding of a 2024 inspection: (编号, 年度, 来源, 问题, 原因, 措施, 责任领导, 责任单位, 时限, 关联指标)
+DEMO_LEDGER = [
+    (
+        "ZG2023-01",
+        2023,
+        "自查",
+        "法治政府建设推进机制有待进一步落实",
+        _CAUSE_VIEW,
+        _M1,
+        "镇长",
+        "党政办",
+        "2024-03-31",
+        "topic_meetings",
+    ),
+    (
+        "ZG2023-02",
+        2023,
+        "自查",
+        "行政执法规范化水平有待进一步提升",
+        _CAUSE_VIEW,
+        _M2,
+        "分管副镇长",
+        "综合行政执法大队",
+        "2024-09-30",
+        "cadre_trainings",
+    ),
+    (
+        "ZG2023-03",
+        2023,
+        "自查",
+        "行政执法人员专业素养与执法为民的要求还有差距",
+        _CAUSE_STAFF,
+        _M2,
+        "分管副镇长",
+        "司法所",
+        "2024-05-31",
+        "trainees",
+    ),
+    (
+        "ZG2023-04",
+        2023,
+        "自查",
+        "法治专门队伍人才短缺，力量不够",
+        _CAUSE_STAFF,
+        _M3,
+        "镇党委副书记",
+        "党政办",
+        "2024-12-31",
+        None,
+    ),
+    (
+        "ZG2024-01",
+        2024,
+        "上级督察",
+        "普法宣传覆盖不均衡，部分村上半年未开展活动",
+        "普法工作按活动安排，未按村统筹",
+        _M3,
+        "分管副镇长",
+        "司法所",
+        "2024-07-10",
+        "villages_reached",
+    ),
+]
+# (编号, 时间, 操作人, 新状态 or None for progress only, 进展, 说明)
+DEMO_LEDGER_STEPS = [
+    ("ZG2023-01", "2024-01-10 09:00", "党政办", "整改中", "已调整法治政府建设工作领导小组，明确第一责任人职责清单", ""),
+    ("ZG2023-01", "2024-03-15 16:00", "党政办", "已完成", "专题会议每季度召开一次，形成制度", ""),
+    ("ZG2023-01", "2024-04-02 10:30", "镇纪委", "已销号", None, "经查阅会议记录和制度文件，验收通过"),
+    ("ZG2023-02", "2024-02-20 09:00", "综合行政执法大队", "整改中", "已制定2024年度执法人员培训计划", ""),
+    ("ZG2023-02", "2024-06-05 15:00", "综合行政执法大队", None, "上半年完成执法能力培训2场", ""),
+    ("ZG2023-03", "2024-02-26 09:00", "司法所", "整改中", "组织执法人员参加县级业务培训", ""),
+    ("ZG2023-04", "2024-03-01 09:00", "党政办", "整改中", "向县委编办报送法治人才需求", ""),
+    ("ZG2023-04", "2024-05-20 17:00", "党政办", "已完成", "招录法律专业公务员1名", ""),
+    ("ZG2023-04", "2024-05-28 11:00", "镇纪委", "整改中", None, "缺少人才引进的佐证材料，退回补充"),
+    ("ZG2023-04", "2024-06-20 16:00", "党政办", "已完成", "已补充招录公告和报到材料", ""),
+]
+
+
+def demo_ledger_workbook() -> bytes:
+    """The demo ledger as a clerk keeps it: a title row, the header, one row per item, all 未启动."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "整改台账"
+    ws.append([f"{DEMO_TOWN}2023年度法治政府建设问题整改台账"])
+    ws.append(
+        [
+            "编号",
+            "年度",
+            "来源",
+            "存在问题",
+            "原因分析",
+            "整改措施",
+            "责任领导",
+            "责任单位",
+            "整改时限",
+            "状态",
+            "关联指标",
+        ]
+    )
+    names = {i.id: i.name for i in default_catalogue().indicators}
+    for code, year, source, problem, cause, measure, leader, unit, deadline, ind in DEMO_LEDGER:
+        row = [code, year, source, problem, cause, measure, leader, unit, deadline, "未启动", names.get(ind or "")]
+        ws.append(row)
+    return _to_bytes(wb, 2024, 1)
+
+
+def load_demo_ledger(engine: Engine) -> None:
+    """Import the demo ledger through the normal ledger import, then walk it through its history."""
+    result = ledger.import_ledger(
+        engine, "商酒务镇2023年度问题整改台账.xlsx", demo_ledger_workbook(), DEMO_TOWN, who="党政办"
+    )
+    if result.status == "rejected":
+        raise LawdashError("演示整改台账导入失败：" + "；".join(p.text() for p in result.errors))
+    for code, when, who, status, progress, note in DEMO_LEDGER_STEPS:
+        at = dt.datetime.fromisoformat(when)
+        if status is None:
+            ledger.set_progress(engine, code, progress or "", who, note, town=DEMO_TOWN, when=at)
+        else:
+            ledger.set_status(engine, code, status, note, who, town=DEMO_TOWN, progress=progress, when=at)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,7 +85,7 @@ class ReadResult:
 
 
 @dataclass
-class _Context:
+class Context:
     cat: Catalogue
     towns: dict[str, tuple[str, ...]]
     town: str | None
@@ -103,7 +103,7 @@ def read_workbooks(
 ) -> ReadResult:
     """Read every (file name, bytes) given; `town`, `year`, `month` override what files say."""
     result = ReadResult(rows={s.name: 0 for s in cat.sheets})
-    ctx = _Context(cat, towns, town, year, month)
+    ctx = Context(cat, towns, town, year, month)
     slices: dict[SliceKey, list[Record]] = defaultdict(list)
     for name, data in inputs:
         problems = Problems(name)
@@ -130,7 +130,7 @@ def open_workbook(data: bytes) -> openpyxl.Workbook | None:
         return None
 
 
-def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: Problems) -> list[Record]:
+def _read_file(name: str, data: bytes, ctx: Context, info: FileInfo, problems: Problems) -> list[Record]:
     wb = open_workbook(data)
     if wb is None:
         problems.error(
@@ -146,7 +146,7 @@ def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: 
         if normalize_header(ws.title) in helper:
             continue
         sheet = cat.sheet_by_name(ws.title)
-        header = _find_header(ws, sheet) if sheet else None
+        header = find_header(ws, sheet) if sheet else None
         if sheet is None:
             sheet, header = _sheet_by_header(ws, cat)
         if sheet is None:
@@ -176,7 +176,7 @@ def _read_file(name: str, data: bytes, ctx: _Context, info: FileInfo, problems: 
     _resolve_period_from_text(info, ctx, titles)
     records: list[Record] = []
     for ws, sheet, row, mapping in found:
-        records.extend(_read_rows(ws, sheet, row, mapping, info, ctx, problems))
+        records.extend(read_rows(ws, sheet, row, mapping, info, ctx, problems))
     _assign_periods(info, records, problems)
     for rec in records:
         del rec.fields["_cols"], rec.fields["_tab"]
@@ -196,7 +196,7 @@ def _title_texts(ws: Worksheet, header_row: int) -> list[str]:
     return out
 
 
-def _find_header(ws: Worksheet, sheet: Sheet) -> tuple[int, dict[int, Column]] | None:
+def find_header(ws: Worksheet, sheet: Sheet) -> tuple[int, dict[int, Column]] | None:
     """The header row among the first rows: the one naming most of the sheet's columns."""
     lookup: dict[str, Column] = {}
     for c in sheet.columns:
@@ -217,7 +217,7 @@ def _sheet_by_header(ws: Worksheet, cat: Catalogue) -> tuple[Sheet | None, tuple
     """A tab with an unknown name is still a known sheet if its header names all required columns."""
     candidates = []
     for sheet in cat.sheets:
-        header = _find_header(ws, sheet)
+        header = find_header(ws, sheet)
         if header and all(c in header[1].values() for c in sheet.required):
             candidates.append((len(header[1]), sheet, header))
     if not candidates:
@@ -226,7 +226,7 @@ def _sheet_by_header(ws: Worksheet, cat: Catalogue) -> tuple[Sheet | None, tuple
     return sheet, header
 
 
-def _resolve_town(info: FileInfo, ctx: _Context, titles: list[str], problems: Problems) -> None:
+def _resolve_town(info: FileInfo, ctx: Context, titles: list[str], problems: Problems) -> None:
     if ctx.town:
         if ctx.town in ctx.towns:
             info.town = ctx.town
@@ -242,7 +242,7 @@ def _resolve_town(info: FileInfo, ctx: _Context, titles: list[str], problems: Pr
         problems.error(Code.UNKNOWN_TOWN, "无法确定台账所属乡镇，请在标题或文件名中写明，或指定乡镇")
 
 
-def _resolve_period_from_text(info: FileInfo, ctx: _Context, titles: list[str]) -> None:
+def _resolve_period_from_text(info: FileInfo, ctx: Context, titles: list[str]) -> None:
     info.year, info.month = ctx.year, ctx.month
     for text in titles:
         if (m := _PERIOD.search(text) or _PERIOD_DASH.search(text)) and 1 <= int(m[2]) <= 12:
@@ -283,13 +283,13 @@ def _warn_at_date(rec: Record, problems: Problems, message: str) -> None:
     problems.warn(Code.OUTSIDE_PERIOD, message, sheet=rec.fields["_tab"], row=rec.row, col=col)  # type: ignore[arg-type]
 
 
-def _read_rows(
+def read_rows(
     ws: Worksheet,
     sheet: Sheet,
     header_row: int,
     mapping: dict[int, Column],
     info: FileInfo,
-    ctx: _Context,
+    ctx: Context,
     problems: Problems,
 ) -> list[Record]:
     headers = {
@@ -300,7 +300,7 @@ def _read_rows(
     extras = {ci: h for ci, h in headers.items() if ci not in mapping}
     merged = _merged_fill(ws, header_row)
     markers = {normalize_header(m) for m in ctx.cat.skip_row_markers}
-    date_col = next(ci for ci, c in mapping.items() if c.key == "date")
+    date_col = next((ci for ci, c in mapping.items() if c.kind == "date"), None)
     raw_rows: list[tuple[int, dict[int, object]]] = []
     for r, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
         cells = {ci: merged.get((r, ci), v) for ci, v in enumerate(values, start=1)}
@@ -351,7 +351,7 @@ def _read_rows(
 
 
 def _parse(
-    value: object, col: Column, year: int | None, villages: tuple[str, ...], sheet: Sheet, ctx: _Context
+    value: object, col: Column, year: int | None, villages: tuple[str, ...], sheet: Sheet, ctx: Context
 ) -> Parsed:
     kind = col.kind
     if kind == "date":
@@ -372,7 +372,8 @@ def _parse(
         ind = ctx.cat.indicator_by_label(display(value))
         if ind is None:
             return Parsed.error(Code.UNKNOWN_INDICATOR, f"指标“{display(value)}”不存在")
-        if ind.sheet != sheet.key:
+        feeds = any(i.sheet == sheet.key for i in ctx.cat.indicators)
+        if feeds and ind.sheet != sheet.key:  # a sheet that feeds indicators takes only its own
             source = ctx.cat.sheet(ind.sheet).name
             return Parsed.error(Code.UNKNOWN_INDICATOR, f"指标“{ind.name}”按“{source}”表统计，请填在该表中")
         return Parsed(ind.id)

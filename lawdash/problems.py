@@ -28,6 +28,7 @@ class Code(StrEnum):
     UNKNOWN_INDICATOR = "unknown_indicator"
     UNKNOWN_TOWN = "unknown_town"
     FORMULA = "formula"
+    DUPLICATE_CODE = "duplicate_code"
     # warnings
     APPROXIMATE = "approximate"
     YEAR_GUESSED = "year_guessed"

@@ -138,6 +138,45 @@ class Record(Base):
     data: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
+class LedgerEntry(Base):
+    """One item of the rectification ledger (整改台账), keyed by its 编号 within a township."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("town_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    problem: Mapped[str] = mapped_column(Text)
+    cause: Mapped[str | None] = mapped_column(Text, nullable=True)
+    measure: Mapped[str] = mapped_column(Text)
+    leader: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    unit: Mapped[str] = mapped_column(String(128))
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[str | None] = mapped_column(Text, nullable=True)
+    done_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    indicator: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class LedgerHistory(Base):
+    """Every change of a ledger entry's status or progress: who, when, from what, to what, why."""
+
+    __tablename__ = "ledger_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    who: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    from_progress: Mapped[str | None] = mapped_column(Text, nullable=True)
+    to_progress: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
