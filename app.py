@@ -7,6 +7,7 @@ st.set_page_config(page_title="法治政府建设看板", page_icon=":material/b
 pages = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/progress.py", title="指标进度", icon=":material/monitoring:", url_path="progress"),
+    st.Page("pages/ledger.py", title="问题整改", icon=":material/assignment_late:", url_path="ledger"),
     st.Page("pages/records.py", title="活动台账", icon=":material/table_view:", url_path="records"),
     st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),
     st.Page("pages/targets.py", title="年度目标", icon=":material/flag:", url_path="targets"),

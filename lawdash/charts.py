@@ -317,3 +317,40 @@ def village_heatmap(matrix: pd.DataFrame, ind: Indicator, ctx: ChartContext) -> 
 def status_legend() -> list[tuple[str, str, str]]:
     """(status, Chinese word, colour) in the order leadership reads them."""
     return [(s, STATUS_LABELS[s], STATUS_COLORS[s]) for s in STATUS_ORDER]
+
+
+LEDGER_COLORS = {"未启动": "#8C8C8C", "整改中": "#3A7DC9", "已完成": "#7FB77E", "已销号": "#1B7837"}
+
+
+def ledger_status_figure(
+    counts: dict[str, int], overdue: dict[str, int], labels: dict[str, str], ctx: ChartContext
+) -> go.Figure:
+    """Rectification items by status; the overdue part of each bar in red with a cross pattern."""
+    statuses = list(counts)
+    names = [labels.get(s, s) for s in statuses]
+    on_time = [counts[s] - overdue.get(s, 0) for s in statuses]
+    late = [overdue.get(s, 0) for s in statuses]
+    fig = go.Figure()
+    fig.add_bar(
+        x=names, y=on_time, name="未逾期", marker={"color": [LEDGER_COLORS.get(s, "#8C8C8C") for s in statuses]},
+        text=[str(n) if n else "" for n in on_time], textposition="inside", insidetextfont={"color": "white"},
+        hovertemplate="%{x}：%{y} 项<extra>未逾期</extra>",
+    )  # fmt: skip
+    fig.add_bar(
+        x=names, y=late, name="逾期", marker={"color": STATUS_COLORS["far_behind"], "pattern": _pattern("far_behind")},
+        text=[f"逾期 {n}" if n else "" for n in late], textposition="inside", insidetextfont={"color": "white"},
+        hovertemplate="%{x}：逾期 %{y} 项<extra></extra>",
+    )  # fmt: skip
+    total, late_total = sum(counts.values()), sum(late)
+    for name, n in zip(names, counts.values(), strict=True):
+        fig.add_annotation(x=name, y=n, text=f"<b>{n} 项</b>", showarrow=False, yanchor="bottom", yshift=4)
+    fig = _style(
+        fig,
+        ctx,
+        f"{ctx.town}法治政府建设问题整改情况（共 {total} 项）",
+        subtitle_text(ctx, "整改台账", f"逾期 {late_total} 项"),
+        460,
+    )
+    fig.update_layout(barmode="stack", bargap=0.45, margin={"r": 40})
+    fig.update_yaxes(title_text="事项数（项）", dtick=1 if max(counts.values(), default=0) <= 12 else None)
+    return fig

@@ -340,7 +340,12 @@ def read_ledger(
 
 
 def import_ledger(
-    engine: Engine, name: str, data: bytes, town: str | None = None, who: str = "导入"
+    engine: Engine,
+    name: str,
+    data: bytes,
+    town: str | None = None,
+    who: str = "导入",
+    when: dt.datetime | None = None,
 ) -> LedgerImportResult:
     """Load a 整改台账 workbook: new 编号 are added, known ones updated (with history), all or nothing."""
     town = _town_of(engine, town)
@@ -348,7 +353,7 @@ def import_ledger(
     if any(p.is_error for p in problems):
         return LedgerImportResult("rejected", problems=problems)
     result = LedgerImportResult("unchanged", problems=problems)
-    when = _now()
+    when = when or _now()
     with store.writing(engine) as s:
         tid = store.town_id(s, town)
         for row in rows:

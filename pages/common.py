@@ -15,10 +15,17 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from lawdash import store
+from lawdash import ledger, store
 from lawdash.bootstrap import is_demo, open_database
 from lawdash.catalogue import default_catalogue
-from lawdash.charts import ChartContext, overview_figure, png_config, progress_figure, village_heatmap
+from lawdash.charts import (
+    ChartContext,
+    ledger_status_figure,
+    overview_figure,
+    png_config,
+    progress_figure,
+    village_heatmap,
+)
 from lawdash.export import records_frame
 from lawdash.progress import IndicatorProgress, default_as_of, load_records, progress_for_year, years_with_data
 from lawdash.series import IndicatorSeries, load_indicator_series, load_village_matrix
@@ -275,3 +282,57 @@ def _sheet_records(url: str, ver: int, town: str, year: int, as_of: dt.date, she
 def sheet_records(eng: Engine, v: View, sheet_key: str) -> pd.DataFrame:
     """One sheet's records of the view's year up to the as-of date, with Chinese headers."""
     return _sheet_records(url_of(eng), version(eng), v.town, v.year, v.as_of, sheet_key)
+
+
+# ------------------------------------------------------------------ rectification ledger
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _ledger_items(url: str, ver: int, town: str, as_of: dt.date) -> list[ledger.LedgerItem]:
+    return ledger.list_entries(store.get_engine(url), town, as_of=as_of)
+
+
+def ledger_items(eng: Engine, v: View) -> list[ledger.LedgerItem]:
+    """Every ledger entry of the township, judged as of the view's date, most urgent first."""
+    return _ledger_items(url_of(eng), version(eng), v.town, v.as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _ledger_fig(url: str, ver: int, v: View) -> go.Figure:
+    items = _ledger_items(url, ver, v.town, v.as_of)
+    led = default_catalogue().ledger
+    counts = ledger.status_counts(items)
+    overdue = {s: sum(i.overdue and i.status == s for i in items) for s in led.statuses}
+    return ledger_status_figure({s: counts[s] for s in led.statuses}, overdue, led.status_labels, v.chart)
+
+
+def ledger_fig(eng: Engine, v: View) -> go.Figure:
+    return _ledger_fig(url_of(eng), version(eng), v)
+
+
+def linked_indicator_status(eng: Engine, v: View, items: list[ledger.LedgerItem]) -> dict[tuple[int, str], str]:
+    """(year, indicator) -> the indicator's status word that year, for the entries that name one."""
+    out: dict[tuple[int, str], str] = {}
+    for year in {i.year for i in items if i.indicator}:
+        as_of = v.as_of if year == v.year else default_as_of(eng, v.town, year)
+        for p in cached_progress(url_of(eng), version(eng), v.town, year, as_of):
+            out[(year, p.id)] = p.status_label
+    return out
+
+
+def show_overdue(items: list[ledger.LedgerItem], limit: int | None = None) -> None:
+    """Overdue entries in red, with their days overdue, then those due soon."""
+    late = [i for i in items if i.overdue]
+    for i in late[:limit]:
+        st.error(
+            f"**逾期 {i.days_overdue} 天**　{i.code}　{i.problem}　｜　{i.unit}（{i.leader or '—'}）　"
+            f"时限 {i.deadline:%Y-%m-%d}　{i.status_label}",
+            icon=":material/alarm:",
+        )
+    if limit is not None and len(late) > limit:
+        st.caption(f"另有 {len(late) - limit} 项逾期，见“问题整改”页。")
+    for i in [i for i in items if i.due_soon][:limit]:
+        st.warning(
+            f"**即将到期（剩 {i.days_left} 天）**　{i.code}　{i.problem}　｜　{i.unit}　时限 {i.deadline:%Y-%m-%d}",
+            icon=":material/schedule:",
+        )

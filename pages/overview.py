@@ -11,9 +11,11 @@ from pages.common import (
     engine,
     fmt_value,
     leave_presentation_button,
+    ledger_items,
     overview_fig,
     progress,
     show_figure,
+    show_overdue,
     view,
 )
 
@@ -33,9 +35,13 @@ if not any(m.arrived for m in months):
     st.info("本年度尚未上传任何台账，请在“数据上传”页上传月度台账。", icon=":material/upload_file:")
 
 counts = {s: sum(r.status == s for r in rows) for s in STATUS_ORDER}
-cols = st.columns(len(STATUS_ORDER))
-for col, status in zip(cols, STATUS_ORDER, strict=True):
+items = ledger_items(eng, v)
+late = sum(i.overdue for i in items)
+cols = st.columns(len(STATUS_ORDER) + 1)
+cols[0].metric("整改逾期", f"{late} 项", border=True, help="整改时限已过、尚未完成的整改事项")
+for col, status in zip(cols[1:], STATUS_ORDER, strict=True):
     col.metric(STATUS_LABELS[status], f"{counts[status]} 项", border=True)
+show_overdue(items, limit=3)
 
 st.subheader("各项指标")
 per_row = 3 if v.present else 4

@@ -12,10 +12,12 @@ from pages.common import (
     fmt_value,
     heatmap_fig,
     leave_presentation_button,
+    ledger_items,
     progress,
     progress_fig,
     series,
     show_figure,
+    show_overdue,
     view,
     village_counts,
     year_records,
@@ -61,6 +63,15 @@ else:
     c[3].metric("完成率", "—" if p.percent is None else f"{p.percent:.1f}%")
     c[4].metric("状态", STATUS_LABELS[p.status])
     show_figure(progress_fig(eng, v, p), v, ind.short, key=f"progress_{ind.id}")
+    linked = [i for i in ledger_items(eng, v) if i.indicator == chosen and i.status != "已销号"]
+    if linked:
+        st.markdown(f"**关联的整改事项（{len(linked)} 项未销号）**")
+        show_overdue([i for i in linked if i.overdue or i.due_soon])
+        for i in [i for i in linked if not (i.overdue or i.due_soon)]:
+            st.info(
+                f"{i.code}　{i.problem}　｜　{i.unit}　时限 {i.deadline:%Y-%m-%d}　{i.status_label}",
+                icon=":material/assignment:",
+            )
 
     frame = series(eng, v, chosen).frame
     table = pd.DataFrame(

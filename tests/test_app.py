@@ -17,7 +17,7 @@ from lawdash.targets import get_targets
 from tests.conftest import SAMPLES, TOWN
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "progress", "records", "upload", "targets"]
+PAGES = ["overview", "progress", "ledger", "records", "upload", "targets"]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def texts(at: AppTest) -> str:
 def test_every_page_runs_on_the_demo(db: Path, name: str) -> None:
     at = page(name)
     assert not at.exception, at.exception
-    assert not at.error
+    assert all(e.value.startswith("**逾期 ") for e in at.error)  # the only red: overdue rectification
     assert "演示数据" in texts(at) or name == "upload"
 
 
@@ -98,8 +98,10 @@ def test_past_year_defaults_to_its_last_reported_month(db: Path) -> None:
 
 def test_progress_page_lists_villages_not_reached(db: Path) -> None:
     at = page("progress", year="2024", indicator="villages_reached")
-    warning = at.warning[0].value
-    assert warning.startswith("本年度尚未覆盖的村（11 个）")
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("本年度尚未覆盖的村（11 个）") for w in warnings)
+    # the rectification item linked to this indicator is shown with it
+    assert any("ZG2024-01" in w and "即将到期" in w for w in warnings)
     assert len(at.get("plotly_chart")) == 2  # progress and heat map
 
 
@@ -197,3 +199,46 @@ def test_a_write_is_seen_at_once_by_cached_pages(db: Path) -> None:
     )
     assert import_workbooks(engine, [("商酒务镇2024年7月.xlsx", extra)], year=2024, month=7).status == "stored"
     assert "#### 3,000 / 6,000 份" in texts(page("overview", year="2024", as_of="2024-07-31"))
+
+
+def test_overview_shows_overdue_rectification_first(db: Path) -> None:
+    at = page("overview", year="2024")
+    assert "整改逾期=1 项" in texts(at)
+    assert at.error[0].value.startswith("**逾期 30 天**　ZG2023-03")
+    assert "即将到期（剩 10 天）" in at.warning[0].value
+
+
+def test_ledger_page_edits_a_status_and_shows_its_history(db: Path) -> None:
+    from lawdash import ledger
+
+    at = page("ledger", year="2024")
+    assert at.error[0].value.startswith("**逾期 30 天**　ZG2023-03")
+    assert "逾期=1 项" in texts(at) and "已销号=1 项" in texts(at)
+    at.selectbox(key="l_code").set_value("ZG2024-01").run()
+    at.radio(key="l_action_ZG2024-01").set_value("整改中").run()
+    at.text_area(key="l_progress_ZG2024-01").input("已安排11个村下半年活动").run()
+    at.text_input(key="l_note_ZG2024-01").input("督察反馈后部署").run()
+    at.text_input(key="l_who").input("司法所 张三").run()
+    at.button(key="l_submit").click().run()
+    assert not at.exception and not at.error[1:]
+    assert "已更新“ZG2024-01”" in texts(at)
+    item = next(i for i in ledger.list_entries(store.get_engine(db), TOWN) if i.code == "ZG2024-01")
+    assert (item.status, item.progress) == ("整改中", "已安排11个村下半年活动")
+    history = at.dataframe[-1].value
+    last = history.iloc[-1]
+    assert (last["操作人"], last["操作"], last["原状态"], last["新状态"], last["说明"]) == (
+        "司法所 张三",
+        "开始整改",
+        "未启动",
+        "整改中",
+        "督察反馈后部署",
+    )
+
+
+def test_ledger_page_refuses_a_return_without_a_reason(db: Path) -> None:
+    at = page("ledger", year="2024")
+    at.selectbox(key="l_code").set_value("ZG2023-04").run()
+    at.radio(key="l_action_ZG2023-04").set_value("整改中").run()  # 退回
+    at.text_input(key="l_who").input("镇纪委").run()
+    at.button(key="l_submit").click().run()
+    assert "“退回”须填写理由" in [e.value for e in at.error]

@@ -197,7 +197,7 @@ def test_records_frame_dates_villages_and_indicator_names(engine: Engine, workbo
 
 def test_export_year_of_the_samples(february: Engine) -> None:
     wb = load(export_year(february, TOWN, 2024, FEB_END))
-    assert wb.sheetnames == [PROGRESS_SHEET, *(s.name for s in CAT.sheets)]
+    assert wb.sheetnames == [PROGRESS_SHEET, *(s.name for s in CAT.sheets), CAT.ledger.sheet.name]
     counts = {name: wb[name].max_row - 1 for name in wb.sheetnames}
     assert counts == {
         PROGRESS_SHEET: len(CAT.indicators),
@@ -206,6 +206,7 @@ def test_export_year_of_the_samples(february: Engine) -> None:
         "普法宣传": 3,
         "矛盾纠纷调解": 4,
         "其他指标": 0,
+        "整改台账": 0,
     }
 
     progress = {r[0]: dict(zip(PROGRESS_COLUMNS, r, strict=True)) for r in rows(wb[PROGRESS_SHEET])[1:]}
