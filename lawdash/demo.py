@@ -987,7 +987,12 @@ def demo_ledger_workbook() -> bytes:
 def load_demo_ledger(engine: Engine) -> None:
     """Import the demo ledger through the normal ledger import, then walk it through its history."""
     result = ledger.import_ledger(
-        engine, "商酒务镇2023年度问题整改台账.xlsx", demo_ledger_workbook(), DEMO_TOWN, who="党政办"
+        engine,
+        "商酒务镇2023年度问题整改台账.xlsx",
+        demo_ledger_workbook(),
+        DEMO_TOWN,
+        "党政办",
+        dt.datetime(2024, 1, 5, 9),
     )
     if result.status == "rejected":
         raise LawdashError("演示整改台账导入失败：" + "；".join(p.text() for p in result.errors))
