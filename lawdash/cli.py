@@ -216,7 +216,8 @@ def cmd_rectify(engine: Engine, args: argparse.Namespace) -> int:
                 print(f"  提示 {p.file} {p.text()}")
         return 1 if result.status == "rejected" else 0
     if args.rectify_cmd == "list":
-        items = ledger.list_entries(engine, args.town, args.year, args.as_of, overdue_only=args.overdue)
+        town = _town(engine, args.town) if args.town else None
+        items = ledger.list_entries(engine, town, args.year, args.as_of, overdue_only=args.overdue)
         if args.json:
             _print_json([i.to_json() for i in items])
             return 0

@@ -227,14 +227,14 @@ def set_progress(
 
 
 def history(engine: Engine, code: str, town: str | None = None) -> list[dict[str, object]]:
-    """An entry's history, oldest first: time, who, action, from, to, note."""
+    """An entry's history in the order it was recorded: time, who, action, from, to, note."""
     town = _town_of(engine, town)
     with Session(engine) as s:
         entry = _entry(s, town, code)
         rows = s.scalars(
             select(store.LedgerHistory)
             .where(store.LedgerHistory.entry_id == entry.id)
-            .order_by(store.LedgerHistory.at, store.LedgerHistory.id)
+            .order_by(store.LedgerHistory.id)  # the order things happened in, whatever time they name
         ).all()
         return [
             {
@@ -333,7 +333,6 @@ def read_ledger(
             )
             continue
         seen[code] = rec.row
-        fields["status"] = fields.get("status") or led.statuses[0]
         fields["_row"] = rec.row
         rows.append(fields)
     return rows, problems.items
@@ -363,26 +362,33 @@ def import_ledger(
                 select(store.LedgerEntry).where(store.LedgerEntry.town_id == tid, store.LedgerEntry.code == code)
             )
             if entry is None:
+                values["status"] = values["status"] or spec().statuses[0]
                 entry = store.LedgerEntry(town_id=tid, code=code, updated_at=when, **values)
                 s.add(entry)
                 s.flush()
                 _record(s, entry, when, who, "导入新增", note=name)
                 result.created.append(code)
                 continue
-            changed = {f: v for f, v in values.items() if getattr(entry, f) != v}
+            # a blank cell, or a column the file lacks, states nothing: what is stored stays
+            changed = {f: v for f, v in values.items() if v is not None and getattr(entry, f) != v}
             if not changed:
                 continue
+            if "status" in changed and spec().transition(entry.status, str(changed["status"])) is None:
+                result.problems.append(
+                    Problem(
+                        "warning",
+                        Code.STATUS_JUMP,
+                        f"“{code}”的状态由“{spec().label(entry.status)}”改为“{spec().label(str(changed['status']))}”，"
+                        "不是正常的整改流程，已按台账导入并记入变更记录",
+                        file=name,
+                        sheet=spec().sheet.name,
+                        row=int(row["_row"]),  # type: ignore[call-overload]
+                    )
+                )
             if "status" in changed or "progress" in changed:
-                _record(
-                    s,
-                    entry,
-                    when,
-                    who,
-                    "导入更新",
-                    to_status=str(values["status"]),
-                    to_progress=values["progress"],
-                    note=name,
-                )  # type: ignore[arg-type]
+                new_status = str(changed.get("status", entry.status))
+                new_progress = changed.get("progress", entry.progress)
+                _record(s, entry, when, who, "导入更新", to_status=new_status, to_progress=new_progress, note=name)  # type: ignore[arg-type]
             for f, v in changed.items():
                 setattr(entry, f, v)
             entry.updated_at = when

@@ -40,6 +40,7 @@ class Code(StrEnum):
     UNKNOWN_SHEET = "unknown_sheet"
     DUPLICATE_COLUMN = "duplicate_column"
     REPLACED = "replaced"
+    STATUS_JUMP = "status_jump"
 
 
 @dataclass(frozen=True)

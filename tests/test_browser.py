@@ -22,7 +22,14 @@ from tests.conftest import SAMPLES, require
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-PAGES = {"overview": "", "progress": "progress", "ledger": "ledger", "records": "records", "targets": "targets", "upload": "upload"}
+PAGES = {
+    "overview": "",
+    "progress": "progress",
+    "ledger": "ledger",
+    "records": "records",
+    "targets": "targets",
+    "upload": "upload",
+}
 
 
 def _free_port() -> int:
