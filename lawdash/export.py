@@ -257,7 +257,7 @@ def export_year(
         frames[sheet.name] = records_frame(engine, town, year, as_of, sheet.key, cat)
     from lawdash.ledger import ledger_frame, list_entries  # the ledger module builds on this one
 
-    frames[cat.ledger.sheet.name] = ledger_frame(list_entries(engine, town, as_of=as_of))
+    frames[cat.ledger.sheet.name] = ledger_frame(list_entries(engine, town, as_of=as_of), for_file=True)
     return frames_to_xlsx(frames, title=f"{town}{year}年法治政府建设工作台账（数据截至 {as_of:%Y-%m-%d}）")
 
 

@@ -409,14 +409,19 @@ COLUMNS = {
 }  # fmt: skip
 
 
-def ledger_frame(items: list[LedgerItem], indicator_status: dict[tuple[int, str], str] | None = None) -> pd.DataFrame:
-    """The ledger with Chinese headers, in the order given, with 期限情况 and the linked indicator's status."""
+def ledger_frame(
+    items: list[LedgerItem], indicator_status: dict[tuple[int, str], str] | None = None, for_file: bool = False
+) -> pd.DataFrame:
+    """The ledger with Chinese headers, in the order given, with 期限情况 and the linked indicator's status.
+
+    `for_file`: statuses as the plain words a re-import reads without comment (已完成, not 已完成（待验收）).
+    """
     cat = default_catalogue()
     names = {i.id: i.name for i in cat.indicators}
     rows = []
     for i in items:
         row = {COLUMNS[k]: getattr(i, k) for k in COLUMNS}
-        row["状态"] = i.status_label
+        row["状态"] = i.status if for_file else i.status_label
         row["关联指标"] = names.get(i.indicator or "", i.indicator)
         if i.overdue:
             row["期限情况"] = f"逾期 {i.days_overdue} 天"

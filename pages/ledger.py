@@ -141,7 +141,7 @@ if not v.present:
         if items:
             c[1].download_button(
                 "导出整改台账",
-                frames_to_xlsx({led.sheet.name: ledger.ledger_frame(items)}),
+                frames_to_xlsx({led.sheet.name: ledger.ledger_frame(items, for_file=True)}),
                 file_name=f"{file_stem(v.chart, '问题整改台账')}.xlsx",
                 mime=XLSX,
                 key="ledger_export",

@@ -756,3 +756,13 @@ def test_blank_cells_on_reimport_keep_what_is_stored(engine: Engine) -> None:
     again = ledger.import_ledger(engine, FILE, ledger_file(row(status=None, progress=None)), town=TOWN)
     assert again.status == "unchanged"
     assert (get(engine).status, get(engine).progress) == ("整改中", "已开展案卷评查")
+
+
+def test_an_exported_ledger_imports_back_unchanged(engine: Engine) -> None:
+    from lawdash.export import frames_to_xlsx
+
+    load_demo(engine)
+    items = ledger.list_entries(engine, TOWN)
+    data = frames_to_xlsx({"整改台账": ledger.ledger_frame(items, for_file=True)})
+    result = ledger.import_ledger(engine, "导出.xlsx", data, town=TOWN)
+    assert (result.status, result.problems) == ("unchanged", [])
