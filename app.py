@@ -9,6 +9,7 @@ pages = [
     st.Page("pages/progress.py", title="指标进度", icon=":material/monitoring:", url_path="progress"),
     st.Page("pages/ledger.py", title="问题整改", icon=":material/assignment_late:", url_path="ledger"),
     st.Page("pages/records.py", title="活动台账", icon=":material/table_view:", url_path="records"),
+    st.Page("pages/reports.py", title="报告导出", icon=":material/download:", url_path="reports"),
     st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),
     st.Page("pages/targets.py", title="年度目标", icon=":material/flag:", url_path="targets"),
 ]

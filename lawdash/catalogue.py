@@ -67,6 +67,7 @@ class Indicator:
     denominator: dict[str, tuple[str, ...]] = field(default_factory=dict)
     pace: tuple[float, ...] | None = None
     by_village: bool = False
+    report: dict[str, object] = field(default_factory=dict)  # group, sentence, breakdown (annual report)
 
     @property
     def has_target(self) -> bool:
@@ -123,6 +124,7 @@ class Catalogue:
     skip_row_markers: tuple[str, ...]
     helper_sheets: tuple[str, ...]
     ledger: LedgerSpec
+    report_groups: tuple[str, ...] = ()
 
     def sheet(self, key: str) -> Sheet:
         for s in self.sheets:
@@ -181,7 +183,12 @@ def _columns(raw: list[dict]) -> tuple[Column, ...]:
     )
 
 
+LEDGER_KEYS = {"sheet", "aliases", "statuses", "status_labels", "finished", "due_soon_days", "columns", "transitions"}
+
+
 def _ledger(raw: dict) -> LedgerSpec:
+    if unknown := set(raw) - LEDGER_KEYS:  # a misplaced line lands here silently otherwise
+        raise CatalogueError(f"指标目录 [ledger] 中有未知的设置：{'、'.join(sorted(unknown))}")
     return LedgerSpec(
         sheet=Sheet("ledger", raw["sheet"], tuple(raw.get("aliases", ())), _columns(raw["columns"])),
         statuses=tuple(raw["statuses"]),
@@ -216,6 +223,7 @@ def parse_catalogue(raw: dict) -> Catalogue:
                 denominator=_tuple_map(i.get("denominator")),
                 pace=tuple(float(x) for x in i["pace"]) if "pace" in i else None,
                 by_village=bool(i.get("by_village", False)),
+                report=dict(i.get("report", {})),
             )
             for i in raw["indicators"]
         )
@@ -229,6 +237,7 @@ def parse_catalogue(raw: dict) -> Catalogue:
             skip_row_markers=tuple(settings.get("skip_row_markers", ("合计",))),
             helper_sheets=tuple(settings.get("helper_sheets", ())),
             ledger=_ledger(raw["ledger"]),
+            report_groups=tuple(raw.get("report", {}).get("part2_groups", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogueError(f"指标目录格式错误：缺少或无效的字段 {exc}") from exc

@@ -95,7 +95,7 @@ def _style(fig: go.Figure, ctx: ChartContext, title: str, subtitle: str, height:
         paper_bgcolor="white",
         plot_bgcolor="white",
         height=height,
-        margin={"l": 70, "r": 150, "t": 110 if ctx.big else 95, "b": 110},
+        margin={"l": 70, "r": 185 if ctx.big else 150, "t": 110 if ctx.big else 95, "b": 110},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "font": {"size": ctx.font_size - 1}},
         hoverlabel={"font": {"family": FONT_FAMILY}},
         separators=".,",

@@ -170,6 +170,31 @@ def cmd_export(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash.reports import annual_report
+
+    town = _town(engine, args.town)
+    Path(args.output).write_bytes(annual_report(engine, town, args.year, args.as_of))
+    print(f"已生成 {town} {args.year}年度法治政府建设情况报告（草稿）：{args.output}")
+    return 0
+
+
+def cmd_briefing(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash.briefing import briefing
+    from lawdash.catalogue import default_catalogue
+
+    town = _town(engine, args.town)
+    chosen = None
+    if args.indicators:
+        chosen = [x.strip() for x in args.indicators.split(",") if x.strip()]
+        known = {i.id for i in default_catalogue().indicators}
+        if unknown := [x for x in chosen if x not in known]:
+            raise Refused(f"未知的指标：{'、'.join(unknown)}（可选：{'、'.join(sorted(known))}）")
+    Path(args.output).write_bytes(briefing(engine, town, args.year, args.as_of, chosen))
+    print(f"已生成 {town} {args.year}年汇报幻灯片：{args.output}")
+    return 0
+
+
 def cmd_targets(engine: Engine, args: argparse.Namespace) -> int:
     from lawdash.catalogue import default_catalogue
     from lawdash.targets import copy_targets, get_targets, read_targets_workbook, set_targets
@@ -289,6 +314,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--town")
     s.add_argument("-o", "--output", required=True)
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("report", help="生成年度法治政府建设情况报告草稿（.docx）")
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--as-of", type=_date)
+    s.add_argument("--town")
+    s.add_argument("-o", "--output", required=True)
+    s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("briefing", help="生成汇报幻灯片（.pptx，16:9）")
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--as-of", type=_date)
+    s.add_argument("--indicators", help="要放图表的指标编号，逗号分隔（默认：所有设了目标的指标）")
+    s.add_argument("--town")
+    s.add_argument("-o", "--output", required=True)
+    s.set_defaults(func=cmd_briefing)
 
     s = sub.add_parser("targets", help="年度目标：查看、从工作簿载入、复制上年")
     tsub = s.add_subparsers(dest="targets_cmd", required=True, parser_class=_Parser)
