@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from lawdash import store
+from lawdash import auth, store
 
 
 def open_database(db: str | None = None) -> Engine:
@@ -13,7 +13,8 @@ def open_database(db: str | None = None) -> Engine:
     if not store.towns(engine):
         from lawdash.demo import load_demo
 
-        load_demo(engine)
+        with auth.acting_as(auth.SYSTEM):  # the first start builds the demo, not a visitor
+            load_demo(engine)
     return engine
 
 

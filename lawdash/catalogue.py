@@ -28,6 +28,7 @@ class Column:
     choices: tuple[str, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)
     open: bool = False
+    private: bool = False  # may name private persons: shown to 填报 users only
 
     def header_keys(self) -> set[str]:
         """Normalized header texts that name this column."""
@@ -178,6 +179,7 @@ def _columns(raw: list[dict]) -> tuple[Column, ...]:
             choices=tuple(c.get("choices", ())),
             aliases=dict(c.get("aliases", {})),
             open=bool(c.get("open", False)),
+            private=bool(c.get("private", False)),
         )
         for c in raw
     )

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from sqlalchemy import Engine
 
-from lawdash import store
+from lawdash import auth, store
 from lawdash.errors import LawdashError, Refused, UnknownTown, WorkbookRejected
 from lawdash.importer import import_workbooks
 from lawdash.progress import STATUS_LABELS, default_as_of, progress_for_year
@@ -109,9 +109,7 @@ def cmd_import(engine: Engine, args: argparse.Namespace) -> int:
         if not path.is_file():
             raise Refused(f"文件不存在：{name}")
         inputs.append((path.name, path.read_bytes()))
-    result = import_workbooks(
-        engine, inputs, town=args.town, year=args.year, month=args.month, dry_run=args.dry_run, user="命令行"
-    )
+    result = import_workbooks(engine, inputs, town=args.town, year=args.year, month=args.month, dry_run=args.dry_run)
     if args.json:
         _print_json(result.to_json())
     else:
@@ -373,7 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[Engine, argparse.Namespace], int] = args.func
     try:
-        return func(store.get_engine(args.db), args)
+        with auth.acting_as(auth.SYSTEM):  # whoever runs this holds the database file already
+            return func(store.get_engine(args.db), args)
     except WorkbookRejected as exc:
         print(str(exc), file=sys.stderr)
         for p in exc.problems:

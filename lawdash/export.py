@@ -207,7 +207,13 @@ def _villages(value: object) -> str | None:
 
 
 def records_frame(
-    engine: Engine, town: str, year: int, as_of: dt.date | None, sheet_key: str, cat: Catalogue | None = None
+    engine: Engine,
+    town: str,
+    year: int,
+    as_of: dt.date | None,
+    sheet_key: str,
+    cat: Catalogue | None = None,
+    private: bool = True,
 ) -> pd.DataFrame:
     """The stored records of one catalogue sheet for `year` up to `as_of`, with the catalogue's Chinese headers.
 
@@ -221,6 +227,8 @@ def records_frame(
     names = {i.id: i.name for i in cat.indicators}
     out: dict[str, pd.Series] = {}
     for col in sheet.columns:
+        if col.private and not private:  # viewers see counts, not who was involved
+            continue
         values = df[col.key] if col.key in df.columns else _objects([None] * len(df))
         if col.kind == "date":
             out[col.name] = _objects(_dates(values))
@@ -247,14 +255,19 @@ def progress_frame(progress: list[IndicatorProgress]) -> pd.DataFrame:
 
 
 def export_year(
-    engine: Engine, town: str, year: int, as_of: dt.date | None = None, cat: Catalogue | None = None
+    engine: Engine,
+    town: str,
+    year: int,
+    as_of: dt.date | None = None,
+    cat: Catalogue | None = None,
+    private: bool = True,
 ) -> bytes:
     """A workbook: 指标进度 first, then every catalogue sheet's records of the year up to `as_of`."""
     cat = cat or default_catalogue()
     as_of = as_of or default_as_of(engine, town, year)
     frames = {PROGRESS_SHEET: progress_frame(progress_for_year(engine, town, year, as_of, cat))}
     for sheet in cat.sheets:
-        frames[sheet.name] = records_frame(engine, town, year, as_of, sheet.key, cat)
+        frames[sheet.name] = records_frame(engine, town, year, as_of, sheet.key, cat, private)
     from lawdash.ledger import ledger_frame, list_entries  # the ledger module builds on this one
 
     frames[cat.ledger.sheet.name] = ledger_frame(list_entries(engine, town, as_of=as_of), for_file=True)

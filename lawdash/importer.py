@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lawdash import store
+from lawdash import audit, auth, store
 from lawdash.catalogue import Catalogue, default_catalogue
 from lawdash.ingest import ReadResult, Record, read_workbooks
 from lawdash.problems import Code, Problem
@@ -107,15 +107,18 @@ def import_workbooks(
     year: int | None = None,
     month: int | None = None,
     dry_run: bool = False,
-    user: str = "",
     cat: Catalogue | None = None,
 ) -> ImportResult:
-    """Validate and store workbooks as one batch: whole, or (with any error) nothing."""
+    """Validate and store workbooks as one batch: whole, or (with any error) nothing. Storing needs 填报."""
+    actor = None if dry_run else auth.require("editor")
     cat = cat or default_catalogue()
     files = [(p.name, p.read_bytes()) if isinstance(p, Path) else p for p in inputs]
     read = read_workbooks(files, cat, store.towns(engine), town=town, year=year, month=month)
     problems = list(read.problems)
+    described = [{"name": f.name, "sha256": f.sha256, "size": f.size} for f in read.files]
     if read.errors:
+        if not dry_run:
+            audit.record_now(engine, "import", "、".join(f.name for f in read.files), {"status": "rejected", "files": described, "errors": len(read.errors)}, ok=False)  # fmt: skip
         return ImportResult("rejected", None, read.rows, problems)
     writes = [w for w in _writes(read) if w.rows]  # an empty sheet reports nothing: it replaces nothing
 
@@ -144,7 +147,9 @@ def import_workbooks(
         if dry_run:  # nothing has been written in this transaction yet
             return ImportResult("checked", None, read.rows, problems)
         if not changed:
-            return ImportResult("unchanged", max(holders) if holders else None, read.rows, problems)
+            held = max(holders) if holders else None
+            audit.record(s, "import", f"批次 {held}" if held else "", {"status": "unchanged", "files": described})
+            return ImportResult("unchanged", held, read.rows, problems)
         rows = {s_.name: sum(len(w.rows) for w, _ in changed if w.sheet == s_.key) for s_ in cat.sheets}
         tid = store.town_id(s, changed[0][0].town)
         batch_id = store.new_batch(
@@ -152,10 +157,17 @@ def import_workbooks(
             tid,
             _period_label([(w.year, w.month) for w, _ in changed]),
             rows,
-            [{"name": f.name, "sha256": f.sha256, "size": f.size} for f in read.files],
-            user,
+            described,
+            actor.name if actor else "",
         )
         for w, old in changed:
             store.write_slice(s, batch_id, store.town_id(s, w.town), w, old)
+        replaced = {f"{w.year}-{w.month:02d} {cat.sheet(w.sheet).name}": old.batch_id for w, old in changed if old}
+        audit.record(
+            s,
+            "import",
+            f"批次 {batch_id}",
+            {"status": "stored", "files": described, "rows": rows, "replaced": replaced},
+        )
         store.bump_version(s)
     return ImportResult("stored", batch_id, read.rows, problems)

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lawdash import store
+from lawdash import audit, auth, store
 from lawdash.catalogue import Catalogue, LedgerSpec, default_catalogue
 from lawdash.errors import Refused, UnknownTown
 from lawdash.export import style_header, text_width
@@ -172,7 +172,8 @@ def set_status(
     progress: str | None = None,
     when: dt.datetime | None = None,
 ) -> LedgerItem:
-    """Move an entry along the workflow (refused unless the catalogue allows it), with history."""
+    """Move an entry along the workflow (refused unless the catalogue allows it), with history. Needs 填报."""
+    auth.require("editor")
     led = spec()
     town = _town_of(engine, town)
     status = led.sheet.column("status").aliases.get(status, status)
@@ -199,6 +200,7 @@ def set_status(
         if status not in led.finished:
             entry.done_date = None
         entry.updated_at = when
+        audit.record(s, "ledger", code, {"change": step.action, "before": {"status": step.source}, "after": {"status": status, "progress": entry.progress}, "note": note.strip()})  # fmt: skip
         store.bump_version(s)
         return judge(_item(entry, town), when.date())
 
@@ -212,7 +214,8 @@ def set_progress(
     town: str | None = None,
     when: dt.datetime | None = None,
 ) -> LedgerItem:
-    """Record new progress text on an entry, with history."""
+    """Record new progress text on an entry, with history. Needs 填报."""
+    auth.require("editor")
     town = _town_of(engine, town)
     when = when or _now()
     with store.writing(engine) as s:
@@ -220,6 +223,7 @@ def set_progress(
         if (entry.progress or "") == progress.strip():
             raise Refused(f"“{code}”的进展没有变化")
         _record(s, entry, when, who, "更新进展", to_progress=progress.strip(), note=note.strip())
+        audit.record(s, "ledger", code, {"change": "更新进展", "before": {"progress": entry.progress}, "after": {"progress": progress.strip()}})  # fmt: skip
         entry.progress = progress.strip()
         entry.updated_at = when
         store.bump_version(s)
@@ -346,7 +350,8 @@ def import_ledger(
     who: str = "导入",
     when: dt.datetime | None = None,
 ) -> LedgerImportResult:
-    """Load a 整改台账 workbook: new 编号 are added, known ones updated (with history), all or nothing."""
+    """Load a 整改台账 workbook: new 编号 are added, known ones updated (with history), all or nothing. Needs 填报."""
+    auth.require("editor")
     town = _town_of(engine, town)
     rows, problems = read_ledger(name, data, town, store.towns(engine)[town])
     if any(p.is_error for p in problems):
@@ -395,6 +400,7 @@ def import_ledger(
             result.updated.append(code)
         if result.created or result.updated:
             result.status = "stored"
+            audit.record(s, "ledger", name, {"change": "导入", "created": result.created, "updated": result.updated})
             store.bump_version(s)
     return result
 

@@ -177,6 +177,51 @@ class LedgerHistory(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # viewer | editor | admin
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    """Append-only: the database refuses UPDATE and DELETE on it (triggers below)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    who: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(String(255), default="")
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+_APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+]
+_APPEND_ONLY_POSTGRES = [
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+]
+
+
+@event.listens_for(AuditLog.__table__, "after_create")
+def _append_only(target, connection, **kw) -> None:  # type: ignore[no-untyped-def]
+    statements = {"sqlite": _APPEND_ONLY_SQLITE, "postgresql": _APPEND_ONLY_POSTGRES}.get(connection.dialect.name, [])
+    for sql in statements:
+        connection.exec_driver_sql(sql)
+
+
 class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -260,6 +305,11 @@ def get_meta(engine: Engine, key: str) -> str | None:
         return row.value if row else None
 
 
+def get_meta_in(session: Session, key: str) -> str | None:
+    row = session.get(Meta, key)
+    return row.value if row else None
+
+
 def set_meta(session: Session, key: str, value: str) -> None:
     row = session.get(Meta, key)
     if row is None:
@@ -272,7 +322,10 @@ def set_meta(session: Session, key: str, value: str) -> None:
 
 
 def seed_reference(engine: Engine, cat: Catalogue | None = None) -> None:
-    """Towns and villages from the catalogue; existing ones are kept, new villages added."""
+    """Towns and villages from the catalogue; existing ones are kept, new villages added. Needs 管理."""
+    from lawdash import auth
+
+    auth.require("admin")
     cat = cat or default_catalogue()
     with writing(engine) as s:
         for t in cat.towns:
@@ -350,7 +403,10 @@ def list_batches(engine: Engine) -> list[BatchInfo]:
 
 
 def undo_batch(engine: Engine, batch_id: int) -> BatchInfo:
-    """Remove a batch as if it had never been imported, restoring the rows it replaced."""
+    """Remove a batch as if it had never been imported, restoring the rows it replaced. Needs 填报."""
+    from lawdash import audit, auth
+
+    auth.require("editor")
     with writing(engine) as s:
         batch = s.get(Batch, batch_id)
         if batch is None:
@@ -373,6 +429,16 @@ def undo_batch(engine: Engine, batch_id: int) -> BatchInfo:
                 s.execute(update(Slice).where(Slice.id == sl.replaces_id).values(active=True))
         batch.status = "undone"
         batch.undone_at = dt.datetime.now().replace(microsecond=0)
+        audit.record(
+            s,
+            "undo",
+            f"批次 {batch_id}",
+            {
+                "period": batch.period,
+                "rows": batch.rows,
+                "restored": [sl.replaces_id for sl in slices if sl.replaces_id],
+            },
+        )
         bump_version(s)
     return next(b for b in list_batches(engine) if b.id == batch_id)
 

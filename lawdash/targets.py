@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from lawdash import store
+from lawdash import audit, auth, store
 from lawdash.catalogue import Catalogue, Indicator, default_catalogue
 from lawdash.cells import display, is_blank, normalize_header, parse_count
 from lawdash.errors import Refused, WorkbookRejected
@@ -53,10 +53,12 @@ def set_targets(
     cat: Catalogue | None = None,
 ) -> None:
     """Set (or, with None, clear) targets in one transaction; an invalid one refuses them all."""
+    auth.require("editor")
     cat = cat or default_catalogue()
     paces = paces or {}
     for ident, value in values.items():
         _check(cat.indicator(ident), value, paces.get(ident))
+    before = get_targets(engine, town, year)
     with store.writing(engine) as s:
         tid = store.town_id(s, town)
         for ident, value in values.items():
@@ -72,6 +74,13 @@ def set_targets(
                         town_id=tid, year=year, indicator=ident, value=float(value), pace=list(pace) if pace else None
                     )
                 )
+        changes = {
+            ident: {"before": before[ident].value if ident in before else None, "after": value}
+            for ident, value in values.items()
+            if (before[ident].value if ident in before else None) != value
+            or (before[ident].pace if ident in before else None) != paces.get(ident)
+        }
+        audit.record(s, "targets", f"{town} {year}年", {"changes": changes})
         store.bump_version(s)
 
 

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from lawdash import ledger, store
+from lawdash import auth, ledger, store
 from lawdash.bootstrap import is_demo, open_database
 from lawdash.catalogue import default_catalogue
 from lawdash.charts import (
@@ -129,8 +129,73 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
+def session_actor(eng: Engine) -> auth.Actor | None:
+    """Who this browser session acts as: the logged-in user, else a visitor (if allowed), else nobody.
+
+    With no user configured the app is in single-user local mode: whoever opens it may do anything.
+    """
+    if not auth.has_users(eng):
+        return auth.LOCAL
+    user = st.session_state.get("auth_user")
+    if isinstance(user, auth.Actor):
+        return user
+    return auth.ANONYMOUS if auth.anonymous_viewing(eng) else None
+
+
+def _login_form(eng: Engine, where) -> None:  # type: ignore[no-untyped-def]
+    with where.form("login", clear_on_submit=True, border=True):
+        st.markdown("**登录**")
+        name = st.text_input("用户名", key="login_name")
+        password = st.text_input("密码", type="password", key="login_password")
+        if st.form_submit_button("登录", icon=":material/login:"):
+            try:
+                st.session_state["auth_user"] = auth.authenticate(eng, name, password)
+                st.rerun()
+            except auth.LoginFailed as exc:
+                st.error(str(exc))
+
+
+def account(eng: Engine) -> auth.Actor:
+    """Set the acting user for this run, show who it is (or a login form); stop if nobody may look."""
+    actor = session_actor(eng)
+    auth.set_actor(actor)
+    if actor is None:
+        st.title("法治政府建设看板")
+        st.info("请先登录。", icon=":material/lock:")
+        _login_form(eng, st)
+        st.stop()
+    if actor is auth.LOCAL:
+        st.warning(
+            "单机模式：尚未设置任何用户，打开本页的任何人都可以修改数据。多人使用前请添加管理员："
+            "`python -m lawdash user add 姓名 --role 管理`",
+            icon=":material/shield:",
+        )
+    elif actor is auth.ANONYMOUS:
+        _login_form(eng, st.sidebar)
+    else:
+        st.sidebar.caption(f"当前用户：{actor.name}（{actor.role_label}）")
+        if st.sidebar.button("退出登录", key="logout", icon=":material/logout:", type="tertiary"):
+            st.session_state.pop("auth_user", None)
+            st.rerun()
+    return actor
+
+
+def need(role: str) -> None:
+    """Stop a page that needs a role the user lacks (the engine refuses such writes anyway)."""
+    actor = auth.current()
+    if actor is None or not actor.can(role):
+        st.warning(f"此页需要“{auth.ROLES[role]}”权限，请用有该权限的账号登录。", icon=":material/lock:")
+        st.stop()
+
+
+def can(role: str) -> bool:
+    actor = auth.current()
+    return actor is not None and actor.can(role)
+
+
 def view(eng: Engine) -> View:
     """Township, year and as-of date from the URL (so a link reproduces the view), chosen in the sidebar."""
+    account(eng)
     towns = list(store.towns(eng))
     if not towns:
         st.error("数据库中没有乡镇基础数据，请先运行 `python -m lawdash init`。")
@@ -275,13 +340,18 @@ def overview_fig(eng: Engine, v: View) -> go.Figure:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _sheet_records(url: str, ver: int, town: str, year: int, as_of: dt.date, sheet_key: str) -> pd.DataFrame:
-    return records_frame(store.get_engine(url), town, year, as_of, sheet_key)
+def _sheet_records(
+    url: str, ver: int, town: str, year: int, as_of: dt.date, sheet_key: str, private: bool
+) -> pd.DataFrame:
+    return records_frame(store.get_engine(url), town, year, as_of, sheet_key, private=private)
 
 
 def sheet_records(eng: Engine, v: View, sheet_key: str) -> pd.DataFrame:
-    """One sheet's records of the view's year up to the as-of date, with Chinese headers."""
-    return _sheet_records(url_of(eng), version(eng), v.town, v.year, v.as_of, sheet_key)
+    """One sheet's records of the view's year up to the as-of date, with Chinese headers.
+
+    Columns that may name private persons are left out unless the user may edit (填报).
+    """
+    return _sheet_records(url_of(eng), version(eng), v.town, v.year, v.as_of, sheet_key, can("editor"))
 
 
 # ------------------------------------------------------------------ rectification ledger

@@ -10,6 +10,7 @@ from lawdash.errors import LawdashError
 from lawdash.export import frames_to_xlsx
 from lawdash.problems import problems_table
 from pages.common import (
+    can,
     demo_banner,
     engine,
     leave_presentation_button,
@@ -65,60 +66,64 @@ if items and not v.present:
     order = first + [c for c in frame.columns if c not in first]
     st.dataframe(styled, hide_index=True, width="stretch", placeholder="—", key="ledger_table", column_order=order)
 
-    st.subheader("更新整改状态")
-    codes = [i.code for i in items]
-    code = st.selectbox(
-        "整改事项", codes, format_func=lambda c: f"{c}　{next(i.problem for i in items if i.code == c)}", key="l_code"
-    )
-    item = next(i for i in items if i.code == code)
-    st.caption(f"当前状态：{item.status_label}　｜　整改时限 {item.deadline:%Y-%m-%d}　｜　责任单位 {item.unit}")
-    actions = {t.target: t.action for t in led.allowed(item.status)}
-    choice = st.radio(
-        "操作",
-        [*actions, "__progress__"],
-        format_func=lambda t: "只更新进展" if t == "__progress__" else f"{actions[t]}（改为“{led.label(t)}”）",
-        key=f"l_action_{code}",
-        horizontal=True,
-    )
-    progress = st.text_area("进展", value=item.progress or "", key=f"l_progress_{code}")
-    note = st.text_input("说明或理由（退回时必填）", key=f"l_note_{code}")
-    who = st.text_input("操作人", key="l_who", placeholder="如：司法所 张三")
-    if st.button("提交", type="primary", key="l_submit", icon=":material/save:"):
-        try:
-            if not who.strip():
-                raise LawdashError("请填写操作人")
-            if choice == "__progress__":
-                ledger.set_progress(eng, code, progress, who.strip(), note, town=v.town)
-            else:
-                ledger.set_status(eng, code, choice, note, who.strip(), town=v.town, progress=progress)
-            state["ledger_message"] = f"已更新“{code}”。"
-            st.rerun()
-        except LawdashError as exc:
-            st.error(str(exc))
-    if message := state.pop("ledger_message", None):
-        st.success(message, icon=":material/check_circle:")
-    rows = ledger.history(eng, code, town=v.town)
-    st.markdown("**变更记录**")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "时间": f"{h['time']:%Y-%m-%d %H:%M}",
-                    "操作人": h["who"],
-                    "操作": h["action"],
-                    "原状态": led.label(h["from_status"]) if h["from_status"] else "",
-                    "新状态": led.label(h["to_status"]) if h["to_status"] else "",
-                    "进展": h["to_progress"] if h["to_progress"] != h["from_progress"] else "",
-                    "说明": h["note"],
-                }
-                for h in rows
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-        placeholder="—",
-        key="ledger_history",
-    )
+    if can("editor"):
+        st.subheader("更新整改状态")
+        codes = [i.code for i in items]
+        code = st.selectbox(
+            "整改事项",
+            codes,
+            format_func=lambda c: f"{c}　{next(i.problem for i in items if i.code == c)}",
+            key="l_code",
+        )
+        item = next(i for i in items if i.code == code)
+        st.caption(f"当前状态：{item.status_label}　｜　整改时限 {item.deadline:%Y-%m-%d}　｜　责任单位 {item.unit}")
+        actions = {t.target: t.action for t in led.allowed(item.status)}
+        choice = st.radio(
+            "操作",
+            [*actions, "__progress__"],
+            format_func=lambda t: "只更新进展" if t == "__progress__" else f"{actions[t]}（改为“{led.label(t)}”）",
+            key=f"l_action_{code}",
+            horizontal=True,
+        )
+        progress = st.text_area("进展", value=item.progress or "", key=f"l_progress_{code}")
+        note = st.text_input("说明或理由（退回时必填）", key=f"l_note_{code}")
+        who = st.text_input("操作人", key="l_who", placeholder="如：司法所 张三")
+        if st.button("提交", type="primary", key="l_submit", icon=":material/save:"):
+            try:
+                if not who.strip():
+                    raise LawdashError("请填写操作人")
+                if choice == "__progress__":
+                    ledger.set_progress(eng, code, progress, who.strip(), note, town=v.town)
+                else:
+                    ledger.set_status(eng, code, choice, note, who.strip(), town=v.town, progress=progress)
+                state["ledger_message"] = f"已更新“{code}”。"
+                st.rerun()
+            except LawdashError as exc:
+                st.error(str(exc))
+        if message := state.pop("ledger_message", None):
+            st.success(message, icon=":material/check_circle:")
+        rows = ledger.history(eng, code, town=v.town)
+        st.markdown("**变更记录**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "时间": f"{h['time']:%Y-%m-%d %H:%M}",
+                        "操作人": h["who"],
+                        "操作": h["action"],
+                        "原状态": led.label(h["from_status"]) if h["from_status"] else "",
+                        "新状态": led.label(h["to_status"]) if h["to_status"] else "",
+                        "进展": h["to_progress"] if h["to_progress"] != h["from_progress"] else "",
+                        "说明": h["note"],
+                    }
+                    for h in rows
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            placeholder="—",
+            key="ledger_history",
+        )
 
 if not v.present:
     with st.expander("导入、导出整改台账", icon=":material/swap_vert:"):

@@ -8,7 +8,7 @@ from lawdash.charts import file_stem
 from lawdash.errors import LawdashError
 from lawdash.export import export_year
 from lawdash.reports import annual_report, report_title
-from pages.common import demo_banner, engine, progress, view
+from pages.common import can, demo_banner, engine, progress, view
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -77,7 +77,7 @@ st.caption("指标进度表、各类台账的全部记录和整改台账，每�
 offer(
     "Excel",
     "xlsx",
-    lambda: export_year(eng, v.town, v.year, v.as_of),
+    lambda: export_year(eng, v.town, v.year, v.as_of, private=can("editor")),
     f"{file_stem(v.chart, '全部数据')}.xlsx",
     XLSX,
     ":material/table:",

@@ -6,11 +6,12 @@ import streamlit as st
 from lawdash.catalogue import default_catalogue
 from lawdash.errors import LawdashError
 from lawdash.targets import copy_targets, get_targets, pace_text, parse_pace, set_targets
-from pages.common import demo_banner, engine, view
+from pages.common import demo_banner, engine, need, view
 
 DIRECTION = {"up": "越多越好（按进度）", "floor": "不低于（比率）"}
 eng = engine()
 v = view(eng)
+need("editor")
 cat = default_catalogue()
 st.title(f"{v.town}{v.year}年年度目标")
 demo_banner(eng)

@@ -11,11 +11,12 @@ from lawdash.importer import import_workbooks
 from lawdash.problems import Code, problems_table
 from lawdash.store import list_batches, towns, undo_batch
 from lawdash.template import make_template
-from pages.common import engine, view
+from pages.common import engine, need, view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 eng = engine()
 v = view(eng)
+need("editor")
 st.title("数据上传")
 if is_demo(eng):
     st.info(
@@ -81,9 +82,7 @@ if check is not None:
     if check.problems:
         st.dataframe(pd.DataFrame(problems_table(check.problems)), hide_index=True, width="stretch", placeholder="—")
     if not check.errors and st.button("确认导入", type="primary", icon=":material/save:", key="store_button"):
-        state["stored"] = import_workbooks(
-            eng, inputs, town=v.town, year=o_year, month=o_month if o_year else None, user="看板"
-        )
+        state["stored"] = import_workbooks(eng, inputs, town=v.town, year=o_year, month=o_month if o_year else None)
         state.pop("check", None)
         st.rerun()
 

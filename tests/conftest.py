@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import Engine
 
-from lawdash import store
+from lawdash import auth, store
 
 SAMPLES = sorted((Path(__file__).parent / "data").glob("商酒务镇2024年2月*.xlsx"))
 TOWN = "商酒务镇"
@@ -25,6 +25,13 @@ def require(kind: str, available: bool, reason: str) -> None:
     if kind in required:
         pytest.fail(f"{reason} (required here by LAWDASH_REQUIRE)")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def acting_as_operator() -> Iterator[None]:
+    """Tests call the engine as the server's operator does; access tests switch to other users."""
+    with auth.acting_as(auth.SYSTEM):
+        yield
 
 
 @pytest.fixture
