@@ -7,21 +7,24 @@ from pages.common import engine, session_actor
 st.set_page_config(page_title="法治政府建设看板", page_icon=":material/balance:", layout="wide")
 
 actor = session_actor(engine())
-pages = [
-    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-    st.Page("pages/progress.py", title="指标进度", icon=":material/monitoring:", url_path="progress"),
-    st.Page("pages/ledger.py", title="问题整改", icon=":material/assignment_late:", url_path="ledger"),
-    st.Page("pages/records.py", title="活动台账", icon=":material/table_view:", url_path="records"),
-    st.Page("pages/reports.py", title="报告导出", icon=":material/download:", url_path="reports"),
-]
-if actor is not None and actor.can("editor"):
-    pages += [
-        st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),
-        st.Page("pages/targets.py", title="年度目标", icon=":material/flag:", url_path="targets"),
+
+
+def page(path: str, title: str, icon: str, role: str = "viewer", **kw: object) -> st.Page:
+    """A page; one the user may not use stays reachable by link (it says what is needed) but is not listed."""
+    allowed = actor is not None and actor.can(role)
+    return st.Page(path, title=title, icon=icon, visibility="visible" if allowed else "hidden", **kw)  # type: ignore[arg-type]
+
+
+st.navigation(
+    [
+        page("pages/overview.py", "总览", ":material/dashboard:", default=True),
+        page("pages/progress.py", "指标进度", ":material/monitoring:", url_path="progress"),
+        page("pages/ledger.py", "问题整改", ":material/assignment_late:", url_path="ledger"),
+        page("pages/records.py", "活动台账", ":material/table_view:", url_path="records"),
+        page("pages/reports.py", "报告导出", ":material/download:", url_path="reports"),
+        page("pages/upload.py", "数据上传", ":material/upload_file:", "editor", url_path="upload"),
+        page("pages/targets.py", "年度目标", ":material/flag:", "editor", url_path="targets"),
+        page("pages/audit.py", "操作日志", ":material/history:", "admin", url_path="audit"),
+        page("pages/admin.py", "用户与设置", ":material/manage_accounts:", "admin", url_path="admin"),
     ]
-if actor is not None and actor.can("admin"):
-    pages += [
-        st.Page("pages/audit.py", title="操作日志", icon=":material/history:", url_path="audit"),
-        st.Page("pages/admin.py", title="用户与设置", icon=":material/manage_accounts:", url_path="admin"),
-    ]
-st.navigation(pages).run()
+).run()

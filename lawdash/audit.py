@@ -86,3 +86,27 @@ def entries(
             }
             for e in s.scalars(q)
         ]
+
+
+_WORDS = {
+    "change": "变更", "before": "原值", "after": "新值", "status": "状态", "progress": "进展", "note": "说明",
+    "files": "文件", "name": "名称", "sha256": "SHA-256", "size": "字节", "rows": "行数", "replaced": "替换",
+    "result": "结果", "ok": "成功", "failed": "失败", "throttled": "尝试过多，被拒绝", "role": "角色",
+    "period": "月份", "restored": "恢复的数据片", "created": "新增", "updated": "更新", "errors": "错误数",
+    "bytes": "字节", "changes": "各指标", "add": "添加", "remove": "删除", "password": "修改密码",
+    "stored": "已导入", "unchanged": "未变", "rejected": "已拒绝", "viewer": "查看", "editor": "填报", "admin": "管理",
+}  # fmt: skip
+
+
+def describe(detail: object) -> str:
+    """An entry's details in words a clerk reads (keys and known values in Chinese)."""
+    if isinstance(detail, dict):
+        return "；".join(
+            f"{_WORDS.get(str(k), k)}：{describe(v)}" for k, v in detail.items() if v not in (None, {}, [])
+        )
+    if isinstance(detail, list):
+        return "，".join(describe(v) for v in detail)
+    if isinstance(detail, bool):
+        return "是" if detail else "否"
+    text = str(detail)
+    return _WORDS.get(text, text)

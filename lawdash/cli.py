@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -87,6 +88,84 @@ def cmd_init(engine: Engine, args: argparse.Namespace) -> int:
     print(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
     for name, villages in towns.items():
         print(f"  {name}：{len(villages)} 个村")
+    if not auth.has_users(engine):
+        print("尚未设置用户：看板以单机模式运行，打开它的任何人都能修改数据。")
+        print("添加第一位管理员：python -m lawdash user add 姓名 --role 管理")
+    return 0
+
+
+def _password(confirm: bool = True) -> str:
+    """Asked twice at a terminal; one line from standard input for scripts."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码：")
+    if confirm and getpass.getpass("再次输入密码：") != first:
+        raise Refused("两次输入的密码不一致")
+    return first
+
+
+def cmd_user(engine: Engine, args: argparse.Namespace) -> int:
+    if args.user_cmd == "list":
+        users = auth.list_users(engine)
+        if args.json:
+            _print_json(users)
+        elif not users:
+            print("尚未设置用户（单机模式）。")
+        for u in users if not args.json else []:
+            print(f"{u['name']}  {u['role_label']}  创建于 {u['created_at']}")
+        return 0
+    if args.user_cmd == "add":
+        auth.add_user(engine, args.name, args.role, _password())
+        print(f"已添加用户“{args.name}”（{auth.ROLES[auth.role_of(args.role)]}）。")
+    elif args.user_cmd == "passwd":
+        auth.set_password(engine, args.name, _password())
+        print(f"已修改用户“{args.name}”的密码。")
+    elif args.user_cmd == "role":
+        auth.set_role(engine, args.name, args.role)
+        print(f"已将用户“{args.name}”的角色改为“{auth.ROLES[auth.role_of(args.role)]}”。")
+    else:
+        auth.remove_user(engine, args.name)
+        print(f"已删除用户“{args.name}”。")
+    return 0
+
+
+def cmd_audit(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash.audit import ACTION_LABELS, entries
+
+    rows = entries(engine, action=args.action, who=args.who, since=args.since, until=args.until)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        mark = "" if r["ok"] else "（失败）"
+        print(f"{r['time']}  {r['who']}  {ACTION_LABELS.get(str(r['action']), r['action'])}{mark}  {r['target']}")
+    return 0
+
+
+def cmd_backup(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash.backup import backup
+
+    size = backup(engine, Path(args.output))
+    print(f"已备份到 {args.output}（{size / 1024 / 1024:.1f} MB）")
+    return 0
+
+
+def cmd_restore(engine: Engine, args: argparse.Namespace) -> int:
+    from lawdash.backup import restore
+
+    if not args.yes:
+        raise Refused("恢复会用备份文件覆盖当前数据库的全部数据；确认无误请加 --yes")
+    restore(engine, Path(args.file))
+    print(f"已从 {args.file} 恢复数据库。")
+    return 0
+
+
+def cmd_settings(engine: Engine, args: argparse.Namespace) -> int:
+    if args.anonymous is not None:
+        auth.set_anonymous_viewing(engine, args.anonymous == "on")
+    print(f"未登录访问（只读）：{'允许' if auth.anonymous_viewing(engine) else '不允许'}")
     return 0
 
 
@@ -343,6 +422,43 @@ def build_parser() -> argparse.ArgumentParser:
         t.add_argument("--town")
     s.set_defaults(func=cmd_targets)
 
+    s = sub.add_parser("user", help="用户：添加、列出、改密码、改角色、删除")
+    usub = s.add_subparsers(dest="user_cmd", required=True, parser_class=_Parser)
+    u = usub.add_parser("add", help="添加用户（密码在终端输入两次，或从标准输入读一行）")
+    u.add_argument("name", metavar="NAME")
+    u.add_argument("--role", required=True, help="查看 / 填报 / 管理（或 viewer / editor / admin）")
+    u = usub.add_parser("list", help="列出用户")
+    u.add_argument("--json", action="store_true")
+    u = usub.add_parser("passwd", help="修改密码")
+    u.add_argument("name", metavar="NAME")
+    u = usub.add_parser("role", help="修改角色")
+    u.add_argument("name", metavar="NAME")
+    u.add_argument("--role", required=True)
+    u = usub.add_parser("remove", help="删除用户")
+    u.add_argument("name", metavar="NAME")
+    s.set_defaults(func=cmd_user)
+
+    s = sub.add_parser("audit", help="操作日志")
+    s.add_argument("--action", help="login / import / undo / targets / ledger / user / settings / backup / restore")
+    s.add_argument("--who")
+    s.add_argument("--since", type=_date)
+    s.add_argument("--until", type=_date)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_audit)
+
+    s = sub.add_parser("backup", help="在线备份 SQLite 数据库")
+    s.add_argument("-o", "--output", required=True)
+    s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("restore", help="用备份文件恢复数据库（覆盖当前数据）")
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("--yes", action="store_true", help="确认覆盖")
+    s.set_defaults(func=cmd_restore)
+
+    s = sub.add_parser("settings", help="系统设置")
+    s.add_argument("--anonymous", choices=["on", "off"], help="是否允许未登录者只读访问")
+    s.set_defaults(func=cmd_settings)
+
     s = sub.add_parser("rectify", help="整改台账：导入、查看、改状态")
     rsub = s.add_subparsers(dest="rectify_cmd", required=True, parser_class=_Parser)
     r = rsub.add_parser("import", help="导入整改台账工作簿（按编号更新，不重复）")
@@ -381,3 +497,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LawdashError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `... | head`: the reader has gone, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
