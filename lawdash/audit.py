@@ -101,9 +101,13 @@ _WORDS = {
 def describe(detail: object) -> str:
     """An entry's details in words a clerk reads (keys and known values in Chinese)."""
     if isinstance(detail, dict):
-        return "；".join(
-            f"{_WORDS.get(str(k), k)}：{describe(v)}" for k, v in detail.items() if v not in (None, {}, [])
-        )
+        parts = []
+        for k, v in detail.items():
+            if v in (None, "", {}, []):
+                continue
+            word = _WORDS.get(str(k), k)
+            parts.append(f"{word}（{describe(v)}）" if isinstance(v, dict | list) else f"{word}：{describe(v)}")
+        return "；".join(parts)
     if isinstance(detail, list):
         return "，".join(describe(v) for v in detail)
     if isinstance(detail, bool):
