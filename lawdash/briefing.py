@@ -21,6 +21,7 @@ from lawdash.catalogue import Catalogue, default_catalogue
 from lawdash.charts import STATUS_TEXT_COLORS, ChartContext, ledger_status_figure, progress_figure
 from lawdash.progress import STATUS_LABELS, default_as_of, lagging_first, progress_for_year
 from lawdash.render import figure_png
+from lawdash.reports import number_text
 from lawdash.series import load_indicator_series
 
 FONT = "微软雅黑"
@@ -100,13 +101,12 @@ def briefing(
         zip(("指标", "完成", "年度目标", "完成率", "状态"), (5.2, 1.9, 1.9, 1.6, 1.5), strict=True)
     ):
         table.columns[c].width = Inches(width)
-        _cell(table.cell(0, 0 + c), head, bold=True)
+        _cell(table.cell(0, c), head, bold=True, color=RGBColor(0xFF, 0xFF, 0xFF))
     for r, p in enumerate(ordered, start=1):
-        j = p.to_json()
         values = (
             p.name,
-            f"{j['actual']}{'%' if p.unit == '%' else p.unit}" if j["actual"] is not None else "—",
-            f"{j['target']}{'%' if p.unit == '%' else p.unit}" if j["target"] is not None else "—",
+            _amount(p.actual, p.unit),
+            _amount(p.target, p.unit),
             f"{p.percent:.1f}%" if p.percent is not None else "—",
             STATUS_LABELS[p.status],
         )
@@ -157,6 +157,11 @@ def briefing(
     buf = io.BytesIO()
     deck.save(buf)
     return buf.getvalue()
+
+
+def _amount(value: float | None, unit: str) -> str:
+    """As the report writes it: `2,480份`, `84.5%`."""
+    return "—" if value is None else f"{number_text(value, unit)}{'%' if unit == '%' else unit}"
 
 
 def _cell(cell, text: str, bold: bool = False, color: RGBColor = INK) -> None:  # type: ignore[no-untyped-def]

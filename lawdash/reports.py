@@ -53,7 +53,7 @@ def part_headings(year: int) -> list[str]:
 # ------------------------------------------------------------------ the text, from the data
 
 
-def _num(value: float | None, unit: str) -> str:
+def number_text(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
     if unit == "%":
@@ -66,7 +66,7 @@ def target_clause(p: IndicatorProgress, ind: Indicator) -> str:
     if p.target is None or p.actual is None:
         return ""
     unit = "%" if ind.unit == "%" else ind.unit
-    target = f"{_num(p.target, ind.unit)}{unit}"
+    target = f"{number_text(p.target, ind.unit)}{unit}"
     if ind.direction == "floor":
         return f"，达到年度目标（不低于{target}）" if p.actual >= p.target else f"，低于年度目标（不低于{target}）"
     if p.status == "done":
@@ -113,7 +113,7 @@ def gather(engine: Engine, town: str, year: int, as_of: dt.date | None = None, c
 def sentence(ind: Indicator, p: IndicatorProgress, facts: Facts) -> str:
     text = str(ind.report.get("sentence") or f"{ind.name}{{actual}}{{unit}}")
     filled = text.format(
-        actual=_num(p.actual, ind.unit),
+        actual=number_text(p.actual, ind.unit),
         unit=ind.unit,
         villages=facts.villages,
         breakdown=facts.breakdowns.get(ind.id, ""),
@@ -139,9 +139,19 @@ def part2(facts: Facts, cat: Catalogue) -> list[tuple[str, str]]:
     rest = [i for i in cat.indicators if not i.report and facts.progress[i.id].actual]
     groups.append(("其他工作", [sentence(i, facts.progress[i.id], facts) for i in rest]))
     said = [(heading, texts) for heading, texts in groups if texts]
+    span = period_phrase(facts.year, facts.as_of)
     return [
-        (f"（{_cn(n)}）{heading}", "全年" + "；".join(texts) + "。") for n, (heading, texts) in enumerate(said, start=1)
+        (f"（{_cn(n)}）{heading}", span + "；".join(texts) + "。") for n, (heading, texts) in enumerate(said, start=1)
     ]
+
+
+def period_phrase(year: int, as_of: dt.date) -> str:
+    """`全年` for a whole year; `1—6月，` up to a month's end; `截至6月15日，` otherwise."""
+    if as_of >= dt.date(year, 12, 31):
+        return "全年"
+    if (as_of + dt.timedelta(days=1)).day == 1:
+        return f"1—{as_of.month}月，" if as_of.month > 1 else "1月，"
+    return f"截至{as_of.month}月{as_of.day}日，"
 
 
 def _cn(n: int) -> str:
@@ -206,7 +216,7 @@ def part4(facts: Facts, cat: Catalogue) -> list[str]:
     ]
     if facts.next_targets:
         goals = [
-            f"{i.name}{'不低于' if i.direction == 'floor' else ''}{_num(facts.next_targets[i.id], i.unit)}{'%' if i.unit == '%' else i.unit}"
+            f"{i.name}{'不低于' if i.direction == 'floor' else ''}{number_text(facts.next_targets[i.id], i.unit)}{'%' if i.unit == '%' else i.unit}"
             for i in cat.indicators
             if i.id in facts.next_targets
         ]
@@ -230,6 +240,8 @@ def _east_asian(element: object, name: str) -> None:
     """Set the East Asian font of a run or style (python-docx's font.name sets only the Latin one)."""
     rpr = element.get_or_add_rPr()  # type: ignore[attr-defined]
     fonts = rpr.get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)  # a theme font would win over the named one
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attr), name)
 
@@ -345,11 +357,12 @@ def annual_report(
 
 
 APPENDIX_COLUMNS = ("指标", "单位", "完成值", "年度目标", "完成率", "状态")
+APPENDIX_WIDTHS = (58, 14, 22, 22, 20, 20)  # mm, within the 156 mm text width
 
 
 def _appendix(doc: Document, facts: Facts, cat: Catalogue) -> None:
-    doc.add_page_break()
     head = doc.add_paragraph(style="Normal")
+    head.paragraph_format.page_break_before = True  # no empty page when the signature fills the last one
     head.paragraph_format.first_line_indent = Pt(0)
     _run(head, "附件", HEADING_FONT, SIZE)
     caption = doc.add_paragraph(style="Normal")
@@ -359,6 +372,7 @@ def _appendix(doc: Document, facts: Facts, cat: Catalogue) -> None:
     table = doc.add_table(rows=1, cols=len(APPENDIX_COLUMNS))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, APPENDIX_COLUMNS, strict=True):
         _cell(cell, text, bold=True)
     for ind in cat.indicators:
@@ -366,13 +380,16 @@ def _appendix(doc: Document, facts: Facts, cat: Catalogue) -> None:
         values = (
             ind.name,
             ind.unit,
-            _num(p.actual, ind.unit),
-            _num(p.target, ind.unit) if p.target is not None else "—",
+            number_text(p.actual, ind.unit),
+            number_text(p.target, ind.unit) if p.target is not None else "—",
             f"{p.percent:.1f}%" if p.percent is not None else "—",
             p.status_label,
         )
         for cell, text in zip(table.add_row().cells, values, strict=True):
             _cell(cell, text)
+    for row in table.rows:  # the name column wide enough for 干部法治培训（各类培训、讲座）
+        for cell, width in zip(row.cells, APPENDIX_WIDTHS, strict=True):
+            cell.width = Mm(width)
     note = doc.add_paragraph(style="Normal")
     note.paragraph_format.first_line_indent = Pt(0)
     _run(note, f"注：数据截至{_cn_date(facts.as_of)}，来源于各月工作台账。", BODY_FONT, TABLE_SIZE)
