@@ -357,7 +357,7 @@ def annual_report(
 
 
 APPENDIX_COLUMNS = ("指标", "单位", "完成值", "年度目标", "完成率", "状态")
-APPENDIX_WIDTHS = (58, 14, 22, 22, 20, 20)  # mm, within the 156 mm text width
+APPENDIX_WIDTHS = (54, 12, 21, 21, 20, 26)  # mm, within the 156 mm text width
 
 
 def _appendix(doc: Document, facts: Facts, cat: Catalogue) -> None:
@@ -387,8 +387,10 @@ def _appendix(doc: Document, facts: Facts, cat: Catalogue) -> None:
         )
         for cell, text in zip(table.add_row().cells, values, strict=True):
             _cell(cell, text)
-    for row in table.rows:  # the name column wide enough for 干部法治培训（各类培训、讲座）
-        for cell, width in zip(row.cells, APPENDIX_WIDTHS, strict=True):
+    # the name column wide enough for 干部法治培训（各类培训、讲座）; Word reads the cells, LibreOffice the grid
+    for column, width in zip(table.columns, APPENDIX_WIDTHS, strict=True):
+        column.width = Mm(width)
+        for cell in column.cells:
             cell.width = Mm(width)
     note = doc.add_paragraph(style="Normal")
     note.paragraph_format.first_line_indent = Pt(0)
