@@ -5,7 +5,7 @@ import streamlit as st
 
 from lawdash import auth
 from lawdash.errors import LawdashError
-from pages.common import engine, need, view
+from pages.common import engine, need, plain, view
 
 eng = engine()
 view(eng)
@@ -22,7 +22,7 @@ def act(change, done: str) -> None:  # type: ignore[no-untyped-def]
         state["admin_message"] = done
         st.rerun()
     except LawdashError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
 
 
 users = auth.list_users(eng)

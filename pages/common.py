@@ -152,7 +152,7 @@ def _login_form(eng: Engine, where) -> None:  # type: ignore[no-untyped-def]
                 st.session_state["auth_user"] = auth.authenticate(eng, name, password)
                 st.rerun()
             except auth.LoginFailed as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
 
 
 def account(eng: Engine) -> auth.Actor:
@@ -390,12 +390,20 @@ def linked_indicator_status(eng: Engine, v: View, items: list[ledger.LedgerItem]
     return out
 
 
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|<>~$:"})  # `-` and `.` matter only at a line start
+
+
+def plain(text: object) -> str:
+    """User text inside markdown shows as typed: no emphasis, links, HTML or formulas from what a clerk wrote."""
+    return str(text).translate(_MARKDOWN_SPECIAL)
+
+
 def show_overdue(items: list[ledger.LedgerItem], limit: int | None = None) -> None:
     """Overdue entries in red, with their days overdue, then those due soon."""
     late = [i for i in items if i.overdue]
     for i in late[:limit]:
         st.error(
-            f"**逾期 {i.days_overdue} 天**　{i.code}　{i.problem}　｜　{i.unit}（{i.leader or '—'}）　"
+            f"**逾期 {i.days_overdue} 天**　{plain(i.code)}　{plain(i.problem)}　｜　{plain(i.unit)}（{plain(i.leader or '—')}）　"
             f"时限 {i.deadline:%Y-%m-%d}　{i.status_label}",
             icon=":material/alarm:",
         )
@@ -403,6 +411,6 @@ def show_overdue(items: list[ledger.LedgerItem], limit: int | None = None) -> No
         st.caption(f"另有 {len(late) - limit} 项逾期，见“问题整改”页。")
     for i in [i for i in items if i.due_soon][:limit]:
         st.warning(
-            f"**即将到期（剩 {i.days_left} 天）**　{i.code}　{i.problem}　｜　{i.unit}　时限 {i.deadline:%Y-%m-%d}",
+            f"**即将到期（剩 {i.days_left} 天）**　{plain(i.code)}　{plain(i.problem)}　｜　{plain(i.unit)}　时限 {i.deadline:%Y-%m-%d}",
             icon=":material/schedule:",
         )

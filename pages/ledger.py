@@ -17,6 +17,7 @@ from pages.common import (
     ledger_fig,
     ledger_items,
     linked_indicator_status,
+    plain,
     show_figure,
     show_overdue,
     view,
@@ -76,7 +77,9 @@ if items and not v.present:
             key="l_code",
         )
         item = next(i for i in items if i.code == code)
-        st.caption(f"当前状态：{item.status_label}　｜　整改时限 {item.deadline:%Y-%m-%d}　｜　责任单位 {item.unit}")
+        st.caption(
+            f"当前状态：{item.status_label}　｜　整改时限 {item.deadline:%Y-%m-%d}　｜　责任单位 {plain(item.unit)}"
+        )
         actions = {t.target: t.action for t in led.allowed(item.status)}
         choice = st.radio(
             "操作",
@@ -96,10 +99,10 @@ if items and not v.present:
                     ledger.set_progress(eng, code, progress, who.strip(), note, town=v.town)
                 else:
                     ledger.set_status(eng, code, choice, note, who.strip(), town=v.town, progress=progress)
-                state["ledger_message"] = f"已更新“{code}”。"
+                state["ledger_message"] = f"已更新“{plain(code)}”。"
                 st.rerun()
             except LawdashError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
         if message := state.pop("ledger_message", None):
             st.success(message, icon=":material/check_circle:")
         rows = ledger.history(eng, code, town=v.town)

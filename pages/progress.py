@@ -13,6 +13,7 @@ from pages.common import (
     heatmap_fig,
     leave_presentation_button,
     ledger_items,
+    plain,
     progress,
     progress_fig,
     series,
@@ -69,7 +70,7 @@ else:
         show_overdue([i for i in linked if i.overdue or i.due_soon])
         for i in [i for i in linked if not (i.overdue or i.due_soon)]:
             st.info(
-                f"{i.code}　{i.problem}　｜　{i.unit}　时限 {i.deadline:%Y-%m-%d}　{i.status_label}",
+                f"{plain(i.code)}　{plain(i.problem)}　｜　{plain(i.unit)}　时限 {i.deadline:%Y-%m-%d}　{i.status_label}",
                 icon=":material/assignment:",
             )
 

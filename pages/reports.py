@@ -8,7 +8,7 @@ from lawdash.charts import file_stem
 from lawdash.errors import LawdashError
 from lawdash.export import export_year
 from lawdash.reports import annual_report, report_title
-from pages.common import can, demo_banner, engine, progress, view
+from pages.common import can, demo_banner, engine, plain, progress, view
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -33,7 +33,7 @@ def offer(label: str, slot: str, make, file_name: str, mime: str, icon: str) -> 
             try:
                 state[slot] = (key, make())
             except LawdashError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
     built = state.get(slot)
     if built and built[0] == key:
         c[1].download_button(

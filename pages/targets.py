@@ -6,7 +6,7 @@ import streamlit as st
 from lawdash.catalogue import default_catalogue
 from lawdash.errors import LawdashError
 from lawdash.targets import copy_targets, get_targets, pace_text, parse_pace, set_targets
-from pages.common import demo_banner, engine, need, view
+from pages.common import demo_banner, engine, need, plain, view
 
 DIRECTION = {"up": "越多越好（按进度）", "floor": "不低于（比率）"}
 eng = engine()
@@ -66,7 +66,7 @@ if c[0].button("保存目标", type="primary", icon=":material/save:", key="save
         state.pop("targets_editor", None)
         st.rerun()
     except LawdashError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
 if previous and c[1].button(f"复制{v.year - 1}年目标", icon=":material/content_copy:", key="copy_targets"):
     n = copy_targets(eng, v.town, v.year - 1, v.year)
     state["targets_message"] = f"已将 {v.year - 1}年目标 {n} 项复制为 {v.year}年目标，可在表中修改后保存。"

@@ -11,7 +11,7 @@ from lawdash.importer import import_workbooks
 from lawdash.problems import Code, problems_table
 from lawdash.store import list_batches, towns, undo_batch
 from lawdash.template import make_template
-from pages.common import engine, need, view
+from pages.common import engine, need, plain, view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 eng = engine()
@@ -131,4 +131,4 @@ else:
                 state["undo_message"] = f"已撤销批次 {b.id}（{b.period}），其数据已移除，被替换的数据已恢复。"
                 st.rerun()
             except LawdashError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))

@@ -232,3 +232,21 @@ def test_with_anonymous_viewing_off_nothing_shows_before_login(app_db: Engine) -
     at = run("overview")
     assert at.info[0].value == "请先登录。"
     assert not at.get("metric")  # the page stopped before any figure
+
+
+HOSTILE = "<script>alert(1)</script> **粗体** $x^2$ [点我](javascript:alert(1)) :material/home:"
+
+
+def test_text_that_looks_like_html_or_markdown_shows_as_typed(app_db: Engine) -> None:
+    from tests.conftest import build_workbook
+
+    header = ["编号", "年度", "问题", "整改措施", "责任单位", "整改时限", "状态"]
+    data = build_workbook({"整改台账": [header, ["X-1", 2024, HOSTILE, "措施", "<b>单位</b>", "2024-01-31", "整改中"]]})
+    assert ledger.import_ledger(app_db, "x.xlsx", data, town=TOWN).status == "stored"
+    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=30)
+    at.query_params.update({"year": "2024"})
+    at.run()
+    shown = next(e.value for e in at.error if "X-1" in e.value)
+    # every markup character of the clerk's text is escaped, so markdown renders it literally
+    assert r"\<script\>alert\(1\)\</script\> \*\*粗体\*\* \$x^2\$ \[点我\]\(javascript\:alert\(1\)\)" in shown
+    assert r"\<b\>单位\</b\>" in shown

@@ -22,6 +22,7 @@ from tests.conftest import SAMPLES, require
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+SERVER_DB: dict[str, Path] = {}  # the database each test server reads
 PAGES = {
     "overview": "",
     "progress": "progress",
@@ -54,6 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = (db.parent / "streamlit.log").open("wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    SERVER_DB[url] = db
     try:
         for _ in range(120):
             try:
@@ -171,4 +173,20 @@ def test_chart_png_download_is_named_and_sized_for_a_slide(server: str, browser,
         assert im.size == (3200, 1800)  # 16:9 at 2x
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
         assert colours is not None and len(colours) > 50  # drawn, not blank
+    page.close()
+
+
+def test_text_that_looks_like_html_shows_as_text_in_the_browser(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from lawdash import ledger
+    from tests.conftest import build_workbook
+
+    header = ["编号", "年度", "问题", "整改措施", "责任单位", "整改时限", "状态"]
+    hostile = "<script>window.hacked=1</script><b>粗体</b> **星号** $x$"
+    data = build_workbook({"整改台账": [header, ["H-1", 2024, hostile, "措施", "司法所", "2024-01-31", "整改中"]]})
+    assert ledger.import_ledger(store.get_engine(SERVER_DB[server]), "h.xlsx", data, town="商酒务镇").status == "stored"
+    page = _open(browser, f"{server}/?year=2024&as_of=2024-06-30")
+    body = page.locator("body").inner_text()
+    assert "<script>window.hacked=1</script><b>粗体</b> **星号** $x$" in body
+    assert page.evaluate("() => window.hacked === undefined")
+    assert page.locator('[data-testid="stAlert"] b').count() == 0
     page.close()
