@@ -61,3 +61,16 @@ def test_import_reimport_undo_on_postgres(pg_engine: Engine) -> None:
     )
     store.undo_batch(pg_engine, first.batch)  # type: ignore[arg-type]
     assert store.record_count(pg_engine) == 0
+
+
+def test_postgres_refuses_to_change_the_audit_log(pg_engine: Engine) -> None:
+    from sqlalchemy.exc import DatabaseError
+
+    from lawdash.audit import entries
+
+    import_workbooks(pg_engine, [(p.name, p.read_bytes()) for p in SAMPLES])
+    n = len(entries(pg_engine))
+    for sql in ("UPDATE audit_log SET who = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        with pytest.raises(DatabaseError, match="append-only"), store.writing(pg_engine) as s:
+            s.execute(text(sql))
+    assert len(entries(pg_engine)) == n >= 1
