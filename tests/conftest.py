@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -64,3 +65,11 @@ def build_workbook(sheets: Sheets, merges: dict[str, list[str]] | None = None) -
 @pytest.fixture
 def workbook() -> Callable[..., bytes]:
     return build_workbook
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A consistent copy of an SQLite database (the backup API, safe while it is open)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    dst.close()
+    return target

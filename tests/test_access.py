@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -179,14 +178,9 @@ def test_viewers_see_dispute_counts_not_who_was_involved(demo: Engine) -> None:
 
 
 @pytest.fixture
-def app_db(demo: Engine) -> Iterator[Engine]:
-    old = os.environ.get("LAWDASH_DB")
-    os.environ["LAWDASH_DB"] = str(demo.url.database)
-    yield demo
-    if old is None:
-        os.environ.pop("LAWDASH_DB", None)
-    else:
-        os.environ["LAWDASH_DB"] = old
+def app_db(demo: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    monkeypatch.setenv("LAWDASH_DB", str(demo.url.database))
+    return demo
 
 
 def run(page: str, **state: object) -> AppTest:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from lawdash import store
 from lawdash.demo import load_demo
 from lawdash.targets import get_targets
-from tests.conftest import SAMPLES, TOWN
+from tests.conftest import SAMPLES, TOWN, copy_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "progress", "ledger", "records", "upload", "targets"]
@@ -28,18 +25,11 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db(demo_db: Path, tmp_path: Path) -> Iterator[Path]:
+def db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the demo database, named by LAWDASH_DB as the app reads it."""
-    path = tmp_path / "app.db"
-    with sqlite3.connect(demo_db) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    old = os.environ.get("LAWDASH_DB")
-    os.environ["LAWDASH_DB"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("LAWDASH_DB", None)
-    else:
-        os.environ["LAWDASH_DB"] = old
+    path = copy_database(demo_db, tmp_path / "app.db")
+    monkeypatch.setenv("LAWDASH_DB", str(path))
+    return path
 
 
 def page(name: str, **params: str) -> AppTest:

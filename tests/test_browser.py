@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 
 from lawdash import store
 from lawdash.demo import load_demo
-from tests.conftest import SAMPLES, require
+from tests.conftest import SAMPLES, copy_database, require
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -46,8 +45,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     demo = tmp_path_factory.mktemp("demo") / "demo.db"
     load_demo(store.get_engine(demo))
     db = tmp_path_factory.mktemp("app") / "app.db"
-    with sqlite3.connect(demo) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
+    copy_database(demo, db)
     port = _free_port()
     env = {**os.environ, "LAWDASH_DB": str(db)}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",

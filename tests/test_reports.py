@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import shutil
-import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -36,7 +34,7 @@ from lawdash.cli import main
 from lawdash.demo import load_demo
 from lawdash.reports import annual_report, part_headings
 from lawdash.series import load_indicator_series
-from tests.conftest import TOWN, require
+from tests.conftest import TOWN, copy_database, require
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -87,10 +85,7 @@ def demo(demo_db: Path) -> Engine:
 @pytest.fixture
 def db_copy(demo_db: Path, tmp_path: Path) -> Path:
     """A private copy of the demo database, for tests that may write."""
-    path = tmp_path / "copy.db"
-    with sqlite3.connect(demo_db) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    return path
+    return copy_database(demo_db, tmp_path / "copy.db")
 
 
 @pytest.fixture(scope="module")
@@ -518,14 +513,9 @@ def test_cli_export_has_every_sheet(capsys: pytest.CaptureFixture[str], db_copy:
 
 
 @pytest.fixture
-def app_db(db_copy: Path) -> Iterator[Path]:
-    old = os.environ.get("LAWDASH_DB")
-    os.environ["LAWDASH_DB"] = str(db_copy)
-    yield db_copy
-    if old is None:
-        os.environ.pop("LAWDASH_DB", None)
-    else:
-        os.environ["LAWDASH_DB"] = old
+def app_db(db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LAWDASH_DB", str(db_copy))
+    return db_copy
 
 
 def reports_page(**params: str) -> AppTest:
