@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.common import engine, session_actor
+from pages.access import session_actor
+from pages.common import engine
 
 st.set_page_config(page_title="法治政府建设看板", page_icon=":material/balance:", layout="wide")
 

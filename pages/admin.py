@@ -5,7 +5,9 @@ import streamlit as st
 
 from lawdash import auth
 from lawdash.errors import LawdashError
-from pages.common import engine, need, plain, view
+from pages.access import need
+from pages.common import engine, view
+from pages.widgets import plain
 
 eng = engine()
 view(eng)

@@ -7,7 +7,8 @@ import streamlit as st
 
 from lawdash.audit import ACTION_LABELS, describe, entries
 from lawdash.export import frames_to_xlsx
-from pages.common import engine, need, view
+from pages.access import need
+from pages.common import engine, view
 
 eng = engine()
 v = view(eng)

@@ -9,19 +9,10 @@ from lawdash.charts import file_stem
 from lawdash.errors import LawdashError
 from lawdash.export import frames_to_xlsx
 from lawdash.problems import problems_table
-from pages.common import (
-    can,
-    demo_banner,
-    engine,
-    leave_presentation_button,
-    ledger_fig,
-    ledger_items,
-    linked_indicator_status,
-    plain,
-    show_figure,
-    show_overdue,
-    view,
-)
+from pages.access import can
+from pages.cached import ledger_fig, ledger_items, linked_indicator_status
+from pages.common import engine, view
+from pages.widgets import demo_banner, leave_presentation_button, plain, show_figure, show_overdue
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 eng = engine()

@@ -5,19 +5,9 @@ import streamlit as st
 from lawdash.progress import STATUS_LABELS, STATUS_ORDER, lagging_first
 from lawdash.series import submissions
 from lawdash.store import last_batch
-from pages.common import (
-    STATUS_BADGE,
-    demo_banner,
-    engine,
-    fmt_value,
-    leave_presentation_button,
-    ledger_items,
-    overview_fig,
-    progress,
-    show_figure,
-    show_overdue,
-    view,
-)
+from pages.cached import ledger_items, overview_fig, progress
+from pages.common import engine, view
+from pages.widgets import STATUS_BADGE, demo_banner, fmt_value, leave_presentation_button, show_figure, show_overdue
 
 eng = engine()
 v = view(eng)

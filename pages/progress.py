@@ -6,23 +6,9 @@ import streamlit as st
 from lawdash.catalogue import default_catalogue
 from lawdash.progress import STATUS_LABELS
 from lawdash.series import month_label, villages_not_reached
-from pages.common import (
-    demo_banner,
-    engine,
-    fmt_value,
-    heatmap_fig,
-    leave_presentation_button,
-    ledger_items,
-    plain,
-    progress,
-    progress_fig,
-    series,
-    show_figure,
-    show_overdue,
-    view,
-    village_counts,
-    year_records,
-)
+from pages.cached import heatmap_fig, ledger_items, progress, progress_fig, series, village_counts, year_records
+from pages.common import engine, view
+from pages.widgets import demo_banner, fmt_value, leave_presentation_button, plain, show_figure, show_overdue
 
 ALL = "__all__"
 eng = engine()

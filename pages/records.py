@@ -6,7 +6,9 @@ from lawdash.catalogue import default_catalogue
 from lawdash.charts import file_stem
 from lawdash.export import filter_records, frames_to_xlsx
 from lawdash.store import towns
-from pages.common import demo_banner, engine, sheet_records, view
+from pages.cached import sheet_records
+from pages.common import engine, view
+from pages.widgets import demo_banner
 
 eng = engine()
 v = view(eng)

@@ -8,7 +8,10 @@ from lawdash.charts import file_stem
 from lawdash.errors import LawdashError
 from lawdash.export import export_year
 from lawdash.reports import annual_report, report_title
-from pages.common import can, demo_banner, engine, plain, progress, view
+from pages.access import can
+from pages.cached import progress
+from pages.common import engine, view
+from pages.widgets import demo_banner, plain
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"

@@ -6,7 +6,9 @@ import streamlit as st
 from lawdash.catalogue import default_catalogue
 from lawdash.errors import LawdashError
 from lawdash.targets import copy_targets, get_targets, pace_text, parse_pace, set_targets
-from pages.common import demo_banner, engine, need, plain, view
+from pages.access import need
+from pages.common import engine, view
+from pages.widgets import demo_banner, plain
 
 DIRECTION = {"up": "越多越好（按进度）", "floor": "不低于（比率）"}
 eng = engine()

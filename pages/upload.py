@@ -11,7 +11,9 @@ from lawdash.importer import import_workbooks
 from lawdash.problems import Code, problems_table
 from lawdash.store import list_batches, towns, undo_batch
 from lawdash.template import make_template
-from pages.common import engine, need, plain, view
+from pages.access import need
+from pages.common import engine, view
+from pages.widgets import plain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 eng = engine()
