@@ -7,6 +7,7 @@ guessed or coerced) or an error (the value cannot be read). Messages are Chinese
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ def display(value: object) -> str:
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, int) and value.bit_length() > 10_000:  # str() refuses ints of more than 4300 digits
+        return "（位数过多的数字）"
     return str(value).strip()
 
 
@@ -143,6 +146,7 @@ _APPROX_PREFIX = ("大约", "约", "近", "超过", "超", "逾", "共计", "共
 _APPROX_SUFFIX = ("余", "多", "左右", "以上", "余次", "上下")
 _UNITS = ("人次", "场次", "人", "份", "册", "次", "场", "件", "个", "名", "户", "张", "本", "起", "期", "年度", "年")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+MAX_COUNT = 1_000_000_000
 _PAREN_UNIT = re.compile(r"\((?:{})\)$".format("|".join(_UNITS)))
 
 
@@ -172,6 +176,8 @@ def parse_count(value: object) -> Parsed:
         text = text[1:]
     if not _NUMBER.match(text):
         return Parsed.error(Code.BAD_NUMBER, f"数量无法识别：“{raw}”")
+    if len(text.lstrip("0").split(".")[0]) > len(str(MAX_COUNT)):  # too many digits for float() to keep
+        return Parsed.error(Code.BAD_NUMBER, f"数量过大：“{raw}”（超过 {MAX_COUNT:,}）")
     number = float(text)
     parsed = _whole(-number if negative else number, raw)
     if parsed.is_error or not approx:
@@ -180,10 +186,14 @@ def parse_count(value: object) -> Parsed:
 
 
 def _whole(number: float, raw: str) -> Parsed:
+    if number != number or number in (math.inf, -math.inf):  # NaN, infinity: no count
+        return Parsed.error(Code.BAD_NUMBER, f"数量无法识别：“{raw}”")
     if number < 0:
         return Parsed.error(Code.NEGATIVE, f"数量不能为负数：“{raw}”")
-    if not float(number).is_integer():
+    if isinstance(number, float) and not number.is_integer():
         return Parsed.error(Code.NOT_WHOLE, f"数量应为整数：“{raw}”")
+    if number > MAX_COUNT:  # a typing slip, and more than a figure of the database can hold safely
+        return Parsed.error(Code.BAD_NUMBER, f"数量过大：“{raw}”（超过 {MAX_COUNT:,}）")
     return Parsed(int(number))
 
 

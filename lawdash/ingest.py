@@ -9,16 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import warnings
-import zipfile
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
+from defusedxml import DefusedXmlException
 from openpyxl.worksheet.worksheet import Worksheet
 
+from lawdash import safety
 from lawdash.catalogue import Catalogue, Column, Sheet
 from lawdash.cells import (
     Parsed,
@@ -36,6 +38,7 @@ from lawdash.cells import (
 from lawdash.problems import Code, Problem, Problems
 
 HEADER_SCAN_ROWS = 12
+log = logging.getLogger(__name__)
 _PERIOD = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月")
 _PERIOD_DASH = re.compile(r"(20\d{2})[-_.](\d{1,2})(?!\d)")
 _YEAR = re.compile(r"(20\d{2})\s*年")
@@ -109,7 +112,12 @@ def read_workbooks(
         problems = Problems(name)
         info = FileInfo(name, hashlib.sha256(data).hexdigest(), len(data))
         result.files.append(info)
-        records = _read_file(name, data, ctx, info, problems)
+        try:
+            records = _read_file(name, data, ctx, info, problems)
+        except Exception:  # a bug met a file it did not expect: refuse the file, never crash the page
+            log.exception("reading %s", name)
+            records = []
+            problems.error(Code.INTERNAL, _internal(name))
         result.problems.extend(problems.items)
         if info.town:
             for rec in records:
@@ -119,24 +127,112 @@ def read_workbooks(
     return result
 
 
+def _internal(name: str) -> str:
+    return f"读取文件“{name}”时程序出错，未保存任何数据；请把这个文件发给系统管理员"
+
+
 def open_workbook(data: bytes) -> openpyxl.Workbook | None:
+    """The workbook's values, or None when the file is refused (`lawdash.safety`) or unreadable.
+
+    For callers that say "not a workbook" in their own words; `open_checked` says why.
+    """
+    return open_checked("", data, Problems(""))
+
+
+def open_checked(name: str, data: bytes, problems: Problems) -> openpyxl.Workbook | None:
+    """The workbook's values, or None with the reason added to `problems` as a Chinese error.
+
+    The file passes `lawdash.safety.check` first; openpyxl then reads the clean copy it returns,
+    values only (formulas are never evaluated: a formula cell reads as the value Excel cached).
+    """
+    try:
+        checked = safety.check(name, data)
+    except safety.Rejected as r:
+        problems.error(r.code, r.message, sheet=r.sheet, row=r.row, col=r.col)
+        return None
+    except Exception:  # a bug in the checks themselves: the file is refused all the same
+        log.exception("checking %s", name)
+        problems.error(Code.INTERNAL, _internal(name))
+        return None
     try:
         with warnings.catch_warnings():
-            # Excel's extension blocks (cross-sheet drop-downs, new conditional formats) make
-            # openpyxl warn that it drops them; they hold no values, so this is not news for a clerk.
+            # openpyxl warns about parts it drops or cannot place; they hold no values,
+            # so this is not news for a clerk.
             warnings.simplefilter("ignore", UserWarning)
-            return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
+            wb = openpyxl.load_workbook(io.BytesIO(checked.data), data_only=True, keep_links=False)
+    except Exception as exc:  # whatever a malformed part makes openpyxl raise, the file is refused
+        if _is_defused(exc):
+            problems.error(
+                Code.UNSAFE_XML,
+                f"文件“{name}”含有 XML 实体或文档类型声明，Excel 不会写入这种内容，可能是恶意构造的文件，已拒绝",
+            )
+        else:
+            log.info("openpyxl cannot read %s: %r", name, exc)
+            problems.error(
+                Code.NOT_A_WORKBOOK,
+                f"文件“{name}”已损坏或不是有效的 Excel 工作簿（.xlsx），无法读取；请在 Excel 或 WPS 中打开，"
+                "另存为 .xlsx 后重新上传",
+            )
         return None
+    if checked.macros:
+        problems.warn(Code.MACROS_IGNORED, f"文件“{name}”含有宏：已忽略工作簿中的宏，只读取单元格中的值")
+    scans = {s.name: s for s in checked.sheets}
+    pairs = (
+        zip(wb.worksheets, checked.sheets, strict=True)
+        if len(wb.worksheets) == len(checked.sheets)
+        else ((ws, scans.get(ws.title)) for ws in wb.worksheets)
+    )
+    for ws, scan in pairs:
+        if scan is not None and scan.formulas:
+            _FORMULAS[ws] = frozenset(scan.formulas)
+    return wb
+
+
+def _is_defused(exc: BaseException | None) -> bool:
+    """openpyxl wraps what the XML parser raised; defusedxml's refusal may be a few causes down."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+# ------------------------------------------------------------------ a worksheet's values, sparse
+
+Grid = dict[int, dict[int, object]]  # row -> column -> value, only cells that hold one
+_GRIDS: weakref.WeakKeyDictionary[Worksheet, Grid] = weakref.WeakKeyDictionary()
+# formula cells with no cached value, per worksheet opened by `open_checked`
+_FORMULAS: weakref.WeakKeyDictionary[Worksheet, frozenset[tuple[int, int]]] = weakref.WeakKeyDictionary()
+
+
+def grid(ws: Worksheet) -> Grid:
+    """The cells of a worksheet that hold a value, by row and column, within the ledger's bounds.
+
+    Every loop of ingest goes through this rather than `iter_rows`: iter_rows walks (and creates)
+    every cell of the rectangle up to `max_row` x `max_column`, which one stray cell at XFD1048576
+    makes 17 billion cells. Style-only cells and the covered cells of a merge hold None and are
+    not data. Values beyond `safety.MAX_ROWS` x `safety.MAX_COLS` are refused before a workbook is
+    opened; here they are simply out of reach.
+    """
+    if (found := _GRIDS.get(ws)) is not None:
+        return found
+    out: Grid = defaultdict(dict)
+    for (r, c), cell in ws._cells.items():
+        if cell.value is not None and r <= safety.MAX_ROWS and c <= safety.MAX_COLS:
+            out[r][c] = cell.value
+    result = {r: dict(sorted(cols.items())) for r, cols in sorted(out.items())}
+    _GRIDS[ws] = result
+    return result
+
+
+def _row_values(ws: Worksheet, row: int) -> list[tuple[int, object]]:
+    return list(grid(ws).get(row, {}).items())
 
 
 def _read_file(name: str, data: bytes, ctx: Context, info: FileInfo, problems: Problems) -> list[Record]:
-    wb = open_workbook(data)
+    wb = open_checked(name, data, problems)
     if wb is None:
-        problems.error(
-            Code.NOT_A_WORKBOOK,
-            f"文件“{name}”不是有效的 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中另存为 .xlsx 后重新上传",
-        )
         return []
     cat = ctx.cat
     found: list[tuple[Worksheet, Sheet, int, dict[int, Column]]] = []
@@ -184,16 +280,11 @@ def _read_file(name: str, data: bytes, ctx: Context, info: FileInfo, problems: P
 
 
 def _has_content(ws: Worksheet) -> bool:
-    return any(any(not is_blank(v) for v in row) for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True))
+    return any(not is_blank(v) for r, cols in grid(ws).items() if r <= 50 for v in cols.values())
 
 
 def _title_texts(ws: Worksheet, header_row: int) -> list[str]:
-    out: list[str] = []
-    if header_row <= 1:  # openpyxl reads max_row=0 as "all rows"
-        return out
-    for row in ws.iter_rows(max_row=header_row - 1, values_only=True):
-        out.extend(str(v) for v in row if isinstance(v, str))
-    return out
+    return [v for r, cols in grid(ws).items() if r < header_row for v in cols.values() if isinstance(v, str)]
 
 
 def find_header(ws: Worksheet, sheet: Sheet) -> tuple[int, dict[int, Column]] | None:
@@ -203,9 +294,9 @@ def find_header(ws: Worksheet, sheet: Sheet) -> tuple[int, dict[int, Column]] | 
         for k in c.header_keys():
             lookup.setdefault(k, c)
     best: tuple[int, dict[int, Column]] | None = None
-    for r, values in enumerate(ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
+    for r in range(1, HEADER_SCAN_ROWS + 1):
         mapping: dict[int, Column] = {}
-        for ci, v in enumerate(values, start=1):
+        for ci, v in _row_values(ws, r):
             if isinstance(v, str) and (col := lookup.get(normalize_header(v))) and col not in mapping.values():
                 mapping[ci] = col
         if len(mapping) >= 2 and (best is None or len(mapping) > len(best[1])):
@@ -292,19 +383,20 @@ def read_rows(
     ctx: Context,
     problems: Problems,
 ) -> list[Record]:
-    headers = {
-        ci: display(v)
-        for ci, v in enumerate(next(ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True)), start=1)
-        if not is_blank(v)
-    }
+    headers = {ci: display(v) for ci, v in _row_values(ws, header_row) if not is_blank(v)}
     extras = {ci: h for ci, h in headers.items() if ci not in mapping}
     merged = _merged_fill(ws, header_row)
+    formulas = _FORMULAS.get(ws, frozenset())
+    formula_rows = {r for r, c in formulas if r > header_row and c in mapping}
     markers = {normalize_header(m) for m in ctx.cat.skip_row_markers}
     date_col = next((ci for ci, c in mapping.items() if c.kind == "date"), None)
+    values = grid(ws)
     raw_rows: list[tuple[int, dict[int, object]]] = []
-    for r, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
-        cells = {ci: merged.get((r, ci), v) for ci, v in enumerate(values, start=1)}
-        if all(is_blank(cells.get(ci)) for ci in (*mapping, *extras)):
+    for r in sorted({*values, *merged, *formula_rows}):
+        if r <= header_row:
+            continue
+        cells = dict(sorted({**values.get(r, {}), **merged.get(r, {})}.items()))
+        if r not in formula_rows and all(is_blank(cells.get(ci)) for ci in (*mapping, *extras)):
             continue
         if any(isinstance(v, str) and normalize_header(v) in markers for v in cells.values()):
             continue
@@ -322,6 +414,17 @@ def read_rows(
         ok = True
         for ci, col in mapping.items():
             value = cells.get(ci)
+            if (r, ci) in formulas:
+                problems.error(
+                    Code.FORMULA,
+                    "单元格含公式但没有计算结果，请在 Excel 中打开后保存，再重新上传",
+                    sheet=ws.title,
+                    row=r,
+                    col=ci,
+                )
+                ok = False
+                fields[col.key] = None
+                continue
             if is_blank(value):
                 if col.required:
                     problems.error(Code.MISSING_VALUE, f"“{col.name}”未填写", sheet=ws.title, row=r, col=ci)
@@ -380,16 +483,24 @@ def _parse(
     return Parsed(display(value))
 
 
-def _merged_fill(ws: Worksheet, header_row: int) -> dict[tuple[int, int], object]:
-    """Every cell of a merged range below the header, mapped to the range's top-left value."""
-    fill: dict[tuple[int, int], object] = {}
-    max_row, max_col = ws.max_row, ws.max_column
+def _merged_fill(ws: Worksheet, header_row: int) -> Grid:
+    """Every cell of a merged range below the header, by row and column, with the range's top-left value.
+
+    Ranges are clipped to the cells that hold values: a village merged from A3 down to row 1048576
+    fills only as far as the last row with data.
+    """
+    values = grid(ws)
+    max_row = max(values, default=0)
+    max_col = max((max(cols) for cols in values.values()), default=0)
+    fill: Grid = defaultdict(dict)
     for rng in ws.merged_cells.ranges:
         if rng.max_row <= header_row:
             continue
-        value = ws.cell(rng.min_row, rng.min_col).value
+        value = values.get(rng.min_row, {}).get(rng.min_col)
+        if value is None:
+            continue
         for r in range(max(rng.min_row, header_row + 1), min(rng.max_row, max_row) + 1):
             for c in range(rng.min_col, min(rng.max_col, max_col) + 1):
                 if (r, c) != (rng.min_row, rng.min_col):
-                    fill[(r, c)] = value
-    return fill
+                    fill[r][c] = value
+    return dict(fill)

@@ -29,6 +29,15 @@ class Code(StrEnum):
     UNKNOWN_TOWN = "unknown_town"
     FORMULA = "formula"
     DUPLICATE_CODE = "duplicate_code"
+    # errors: files refused before or while opening them (lawdash.safety)
+    FILE_TOO_LARGE = "file_too_large"
+    LEGACY_XLS = "legacy_xls"
+    ENCRYPTED = "encrypted"
+    ZIP_BOMB = "zip_bomb"
+    UNSAFE_XML = "unsafe_xml"
+    OUT_OF_RANGE = "out_of_range"
+    TOO_MANY_CELLS = "too_many_cells"
+    INTERNAL = "internal"  # a bug in lawdash met a file it did not expect; the file is refused, not stored
     # warnings
     APPROXIMATE = "approximate"
     YEAR_GUESSED = "year_guessed"
@@ -41,6 +50,7 @@ class Code(StrEnum):
     DUPLICATE_COLUMN = "duplicate_column"
     REPLACED = "replaced"
     STATUS_JUMP = "status_jump"
+    MACROS_IGNORED = "macros_ignored"
 
 
 @dataclass(frozen=True)
