@@ -13,20 +13,11 @@ from lawdash import ledger, store
 from lawdash.catalogue import default_catalogue
 from lawdash.cli import main
 from tests.conftest import build_workbook
+from tests.test_cli import run
 
 STATUSES = {"未启动", "整改中", "已完成", "已销号"}
 LIST_KEYS = {"id", "year", "problem", "measure", "unit", "leader", "deadline", "status", "overdue", "days_overdue", "due_soon", "indicator"}  # fmt: skip
 HEADER = ["编号", "年度", "来源", "问题", "原因", "整改措施", "责任领导", "责任单位", "整改时限", "状态", "进展", "关联指标"]  # fmt: skip
-
-
-def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, object, str]:
-    code = main(["--db", str(db), *args])
-    out = capsys.readouterr()
-    try:
-        data = json.loads(out.out)
-    except json.JSONDecodeError:
-        data = out.out
-    return code, data, out.err
 
 
 def listed(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> list[dict[str, object]]:
