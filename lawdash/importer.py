@@ -13,25 +13,17 @@ from sqlalchemy.orm import Session
 from lawdash import audit, auth, store
 from lawdash.catalogue import Catalogue, default_catalogue
 from lawdash.ingest import ReadResult, Record, read_workbooks
-from lawdash.problems import Code, Problem
+from lawdash.problems import Code, Problem, Reported
 
 
 @dataclass
-class ImportResult:
+class ImportResult(Reported):
     """What an import did: status stored / unchanged / rejected / checked, and why."""
 
     status: str
     batch: int | None
     rows: dict[str, int]
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
 
     def to_json(self) -> dict[str, object]:
         return {

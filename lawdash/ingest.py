@@ -35,7 +35,7 @@ from lawdash.cells import (
     parse_count,
     parse_date,
 )
-from lawdash.problems import Code, Problem, Problems
+from lawdash.problems import Code, Problem, Problems, Reported
 
 HEADER_SCAN_ROWS = 12
 log = logging.getLogger(__name__)
@@ -72,19 +72,11 @@ class FileInfo:
 
 
 @dataclass
-class ReadResult:
+class ReadResult(Reported):
     files: list[FileInfo] = field(default_factory=list)
     slices: dict[SliceKey, list[Record]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # sheet name -> rows read
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
 
 
 @dataclass

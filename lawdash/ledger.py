@@ -25,7 +25,7 @@ from lawdash.catalogue import Catalogue, LedgerSpec, default_catalogue
 from lawdash.errors import Refused, UnknownTown
 from lawdash.export import style_header, text_width
 from lawdash.ingest import Context, FileInfo, find_header, open_workbook, read_rows
-from lawdash.problems import Code, Problem, Problems
+from lawdash.problems import Code, Problem, Problems, Reported
 
 FIELDS = ("year", "source", "problem", "cause", "measure", "leader", "unit", "deadline", "status", "progress", "done_date", "indicator")  # fmt: skip
 
@@ -259,19 +259,11 @@ def history(engine: Engine, code: str, town: str | None = None) -> list[dict[str
 
 
 @dataclass
-class LedgerImportResult:
+class LedgerImportResult(Reported):
     status: str  # stored | unchanged | rejected
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
 
     def summary(self) -> str:
         if self.status == "rejected":

@@ -96,7 +96,21 @@ class Problem:
         return {k: data[k] for k in ("file", "sheet", "row", "column", "cell", "code", "message")}
 
 
-class Problems:
+class Reported:
+    """A result that carries problems (`self.problems`): its errors and its warnings."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+class Problems(Reported):
     """A lazy collector: problems are added while reading, the decision is made at the end."""
 
     def __init__(self, file: str | None = None) -> None:
@@ -122,12 +136,8 @@ class Problems:
         self.add("warning", code, message, **where)  # type: ignore[arg-type]
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.items if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.items if not p.is_error]
+    def problems(self) -> list[Problem]:
+        return self.items
 
 
 def problems_table(problems: list[Problem]) -> list[dict[str, str]]:
