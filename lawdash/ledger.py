@@ -24,7 +24,7 @@ from lawdash import audit, auth, store
 from lawdash.catalogue import Catalogue, LedgerSpec, default_catalogue
 from lawdash.errors import Refused, UnknownTown
 from lawdash.export import style_header, text_width
-from lawdash.ingest import Context, FileInfo, find_header, open_workbook, read_rows
+from lawdash.ingest import Context, FileInfo, find_header, open_checked, read_rows
 from lawdash.problems import Code, Problem, Problems, Reported
 
 FIELDS = ("year", "source", "problem", "cause", "measure", "leader", "unit", "deadline", "status", "progress", "done_date", "indicator")  # fmt: skip
@@ -289,9 +289,8 @@ def read_ledger(
     cat = cat or default_catalogue()
     led = cat.ledger
     problems = Problems(name)
-    wb = open_workbook(data)
+    wb = open_checked(name, data, problems)  # says why a file is refused
     if wb is None:
-        problems.error(Code.NOT_A_WORKBOOK, f"文件“{name}”不是有效的 Excel 工作簿（.xlsx），请另存为 .xlsx 后重新上传")
         return [], problems.items
     found = None
     for ws in wb.worksheets:

@@ -12,7 +12,7 @@ from lawdash import audit, auth, store
 from lawdash.catalogue import Catalogue, Indicator, default_catalogue
 from lawdash.cells import display, is_blank, normalize_header, parse_count
 from lawdash.errors import Refused, WorkbookRejected
-from lawdash.ingest import open_workbook
+from lawdash.ingest import open_checked
 from lawdash.problems import Code, Problems
 
 
@@ -104,9 +104,8 @@ def read_targets_workbook(name: str, data: bytes, cat: Catalogue | None = None) 
     """Targets from a sheet 年度目标 with columns 指标 and 目标值 (an indicator's name or id)."""
     cat = cat or default_catalogue()
     problems = Problems(name)
-    wb = open_workbook(data)
+    wb = open_checked(name, data, problems)  # says why a file is refused
     if wb is None:
-        problems.error(Code.NOT_A_WORKBOOK, f"文件“{name}”不是有效的 Excel 工作簿（.xlsx）")
         raise WorkbookRejected("目标文件无法读取", problems.items)
     ws = wb[TARGET_SHEET] if TARGET_SHEET in wb.sheetnames else wb.worksheets[0]
     out: dict[str, float] = {}

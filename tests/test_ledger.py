@@ -627,7 +627,8 @@ def test_a_file_that_is_not_a_ledger_is_rejected(engine: Engine, data: bytes, co
 
 
 def test_not_a_workbook_says_so_in_chinese(engine: Engine) -> None:
-    result = ledger.import_ledger(engine, "台账.xls", b"\xd0\xcf\x11\xe0 old excel", town=TOWN)
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)  # a legacy Excel 97-2003 file
+    result = ledger.import_ledger(engine, "台账.xls", ole2, town=TOWN)
     [error] = result.to_json()["errors"]  # type: ignore[misc]
     assert error == {
         "file": "台账.xls",
@@ -635,8 +636,8 @@ def test_not_a_workbook_says_so_in_chinese(engine: Engine) -> None:
         "row": None,
         "column": None,
         "cell": None,
-        "code": "not_a_workbook",
-        "message": "文件“台账.xls”不是有效的 Excel 工作簿（.xlsx），请另存为 .xlsx 后重新上传",
+        "code": "legacy_xls",
+        "message": "文件“台账.xls”是旧版 Excel 97-2003 工作簿（.xls），不能直接读取；请在 Excel 或 WPS 中打开，另存为 .xlsx 后重新上传",
     }
 
 
