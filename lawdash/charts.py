@@ -314,11 +314,6 @@ def village_heatmap(matrix: pd.DataFrame, ind: Indicator, ctx: ChartContext) -> 
     return fig
 
 
-def status_legend() -> list[tuple[str, str, str]]:
-    """(status, Chinese word, colour) in the order leadership reads them."""
-    return [(s, STATUS_LABELS[s], STATUS_COLORS[s]) for s in STATUS_ORDER]
-
-
 LEDGER_COLORS = {"未启动": "#8C8C8C", "整改中": "#3A7DC9", "已完成": "#7FB77E", "已销号": "#1B7837"}
 
 
