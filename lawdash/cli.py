@@ -343,6 +343,14 @@ def cmd_rectify(engine: Engine, args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
+def _year_view(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options every command about one township's year takes: --year, --as-of, --town."""
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD")
+    p.add_argument("--town")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m lawdash", description="乡镇法治政府建设工作台账与指标看板（命令行）")
     p.add_argument(
@@ -378,32 +386,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("batch_id", type=int, metavar="BATCH_ID")
     s.set_defaults(func=cmd_undo)
 
-    s = sub.add_parser("progress", help="各指标完成情况")
-    s.add_argument("--year", type=int, required=True)
-    s.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD")
-    s.add_argument("--town")
+    s = _year_view(sub.add_parser("progress", help="各指标完成情况"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_progress)
 
-    s = sub.add_parser("export", help="导出全年台账与指标进度（.xlsx）")
-    s.add_argument("--year", type=int, required=True)
-    s.add_argument("--as-of", type=_date)
-    s.add_argument("--town")
+    s = _year_view(sub.add_parser("export", help="导出全年台账与指标进度（.xlsx）"))
     s.add_argument("-o", "--output", required=True)
     s.set_defaults(func=cmd_export)
 
-    s = sub.add_parser("report", help="生成年度法治政府建设情况报告草稿（.docx）")
-    s.add_argument("--year", type=int, required=True)
-    s.add_argument("--as-of", type=_date)
-    s.add_argument("--town")
+    s = _year_view(sub.add_parser("report", help="生成年度法治政府建设情况报告草稿（.docx）"))
     s.add_argument("-o", "--output", required=True)
     s.set_defaults(func=cmd_report)
 
-    s = sub.add_parser("briefing", help="生成汇报幻灯片（.pptx，16:9）")
-    s.add_argument("--year", type=int, required=True)
-    s.add_argument("--as-of", type=_date)
+    s = _year_view(sub.add_parser("briefing", help="生成汇报幻灯片（.pptx，16:9）"))
     s.add_argument("--indicators", help="要放图表的指标编号，逗号分隔（默认：所有设了目标的指标）")
-    s.add_argument("--town")
     s.add_argument("-o", "--output", required=True)
     s.set_defaults(func=cmd_briefing)
 
