@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lawdash import audit, auth, store
+from lawdash import audit, auth, facts, store
 from lawdash.catalogue import Catalogue, default_catalogue
 from lawdash.ingest import ReadResult, Record, read_workbooks
 from lawdash.problems import Code, Problem, Reported
@@ -142,6 +142,7 @@ def import_workbooks(
             held = max(holders) if holders else None
             audit.record(s, "import", f"批次 {held}" if held else "", {"status": "unchanged", "files": described})
             return ImportResult("unchanged", held, read.rows, problems)
+        facts.sync(s, cat)  # the facts written below follow `cat`; so must the stored ones
         rows = {s_.name: sum(len(w.rows) for w, _ in changed if w.sheet == s_.key) for s_ in cat.sheets}
         tid = store.town_id(s, changed[0][0].town)
         batch_id = store.new_batch(
@@ -153,7 +154,7 @@ def import_workbooks(
             actor.name if actor else "",
         )
         for w, old in changed:
-            store.write_slice(s, batch_id, store.town_id(s, w.town), w, old)
+            store.write_slice(s, batch_id, store.town_id(s, w.town), w, old, cat)
         replaced = {f"{w.year}-{w.month:02d} {cat.sheet(w.sheet).name}": old.batch_id for w, old in changed if old}
         audit.record(
             s,

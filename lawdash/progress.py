@@ -1,4 +1,4 @@
-"""Each indicator against its target and pace, computed in one pass of pandas over the year's records."""
+"""Each indicator against its target and pace, from SQL totals over the indicator facts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lawdash import store
+from lawdash import facts, store
 from lawdash.catalogue import Catalogue, Indicator, default_catalogue
 from lawdash.targets import TargetValue, get_targets
 
@@ -98,34 +98,6 @@ def load_records(
     return df
 
 
-def matches(df: pd.DataFrame, cond: dict[str, tuple[str, ...]]) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
-    for col, values in cond.items():
-        mask &= df[col].isin(values) if col in df.columns else False
-    return mask
-
-
-def aggregate(ind: Indicator, df: pd.DataFrame) -> float | None:
-    """The indicator's value over the given records (all sheets; it picks its own)."""
-    rows = df[df["sheet"] == ind.sheet] if len(df) else df
-    if len(rows) and ind.filter:
-        rows = rows[matches(rows, ind.filter)]
-    if ind.aggregation == "count":
-        return float(len(rows))
-    if ind.aggregation == "sum":
-        return float(pd.to_numeric(rows[ind.value], errors="coerce").fillna(0).sum()) if len(rows) else 0.0
-    if ind.aggregation == "distinct":  # a cell may name several villages: count each
-        return float(rows[ind.value].explode().dropna().nunique()) if len(rows) else 0.0
-    # rate: percent, None when nothing is concluded yet
-    if not len(rows):
-        return None
-    den = matches(rows, ind.denominator)
-    if not den.any():
-        return None
-    num = den & matches(rows, ind.numerator)
-    return round(100.0 * float(num.sum()) / float(den.sum()), 1)
-
-
 def expected_share(month: int, pace: tuple[float, ...] | None) -> float:
     """Share of the annual target expected by the end of `month`: the plan, else m/12."""
     return pace[month - 1] if pace else month / 12
@@ -161,22 +133,30 @@ def year_bounds(year: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def progress_for_year(
-    engine: Engine,
-    town: str,
-    year: int,
-    as_of: dt.date | None = None,
-    cat: Catalogue | None = None,
-    records: pd.DataFrame | None = None,
+    engine: Engine, town: str, year: int, as_of: dt.date | None = None, cat: Catalogue | None = None
 ) -> list[IndicatorProgress]:
-    """Every indicator of the catalogue, in catalogue order, as of a date (default: see default_as_of)."""
+    """Every indicator of the catalogue, in catalogue order, as of a date (default: see default_as_of).
+
+    One GROUP BY over the township's facts of the year (`lawdash.facts`), whatever the database holds.
+    """
     cat = cat or default_catalogue()
     as_of = as_of or default_as_of(engine, town, year)
-    if records is None:
-        records = load_records(engine, town, *year_bounds(year, as_of))
+    facts.ensure(engine, cat)
+    tid = town_id_or_none(engine, town)
+    totals = facts.year_totals(engine, tid, year, as_of) if tid is not None else {}
     targets = get_targets(engine, town, year)
-    return [
-        judge(ind, aggregate(ind, records), targets.get(ind.id), as_of, cat.far_behind_ratio) for ind in cat.indicators
-    ]
+    return [judge_totals(ind, totals, targets, as_of, cat.far_behind_ratio) for ind in cat.indicators]
+
+
+def judge_totals(
+    ind: Indicator, totals: dict[str, facts.Totals], targets: dict[str, TargetValue], as_of: dt.date, far: float
+) -> IndicatorProgress:
+    return judge(ind, totals.get(ind.id, facts.Totals()).figure(ind), targets.get(ind.id), as_of, far)
+
+
+def town_id_or_none(engine: Engine, town: str) -> int | None:
+    with Session(engine) as s:
+        return s.scalar(select(store.Town.id).where(store.Town.name == town))
 
 
 def last_reported_month(engine: Engine, town: str, year: int) -> int | None:

@@ -1,4 +1,5 @@
-"""Monthly series behind the charts: cumulative actual against pace and target, by village, by month."""
+"""Monthly series behind the charts (cumulative actual against pace and target, by village, by month),
+read as GROUP BYs over the indicator facts: only what a chart draws leaves the database."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lawdash import store
+from lawdash import facts, store
 from lawdash.catalogue import Catalogue, Indicator, default_catalogue
-from lawdash.progress import aggregate, expected_share, load_records, matches, month_end, year_bounds
+from lawdash.facts import Totals
+from lawdash.progress import expected_share, month_end, town_id_or_none
 from lawdash.targets import TargetValue, get_targets
 
 MONTHS = list(range(1, 13))
@@ -36,12 +38,21 @@ class IndicatorSeries:
         return bool(self.frame["last_year"].notna().any())
 
 
-def _by_month(ind: Indicator, df: pd.DataFrame, upto: int) -> tuple[list[float | None], list[float | None]]:
-    """(monthly, cumulative) values for months 1..upto; distinct and rate are not additive, so each is recomputed."""
-    rows = df[df["sheet"] == ind.sheet] if len(df) else df
-    month = rows["date"].dt.month if len(rows) else pd.Series(dtype=int)
-    monthly = [aggregate(ind, rows[month == m]) for m in range(1, upto + 1)]
-    cumulative = [aggregate(ind, rows[month <= m]) for m in range(1, upto + 1)]
+MonthTotals = tuple[dict[int, Totals], dict[int, int]]  # per month: totals; keys first seen (see facts.month_totals)
+
+
+def _by_month(ind: Indicator, months: MonthTotals, upto: int) -> tuple[list[float | None], list[float | None]]:
+    """(monthly, cumulative) figures for months 1..upto; a distinct count to date counts each key once."""
+    per_month, first_seen = months
+    monthly: list[float | None] = []
+    cumulative: list[float | None] = []
+    value = weight = 0.0
+    seen = 0
+    for m in range(1, upto + 1):
+        t = per_month.get(m, Totals())
+        monthly.append(t.figure(ind))
+        value, weight, seen = value + t.value, weight + t.weight, seen + first_seen.get(m, 0)
+        cumulative.append(Totals(value, weight, seen).figure(ind))
     return monthly, cumulative
 
 
@@ -49,13 +60,13 @@ def indicator_series(
     ind: Indicator,
     year: int,
     as_of: dt.date,
-    records: pd.DataFrame,
-    last_year_records: pd.DataFrame | None,
+    months: MonthTotals,
+    last_year: MonthTotals | None,
     target: TargetValue | None,
 ) -> IndicatorSeries:
     """Monthly and cumulative actuals up to the as-of month, the pace line for the whole year, last year's months."""
     upto = as_of.month if as_of.year == year else 12
-    monthly, cumulative = _by_month(ind, records, upto)
+    monthly, cumulative = _by_month(ind, months, upto)
     pad = [None] * (12 - upto)
     frame = pd.DataFrame({"month": MONTHS, "monthly": monthly + pad, "cumulative": cumulative + pad})
     if target is not None and ind.has_target:
@@ -65,26 +76,15 @@ def indicator_series(
             frame["pace"] = [round(target.value * expected_share(m, target.pace or ind.pace), 2) for m in MONTHS]
     else:
         frame["pace"] = None
-    if last_year_records is not None and len(last_year_records):
-        _, last = _by_month(ind, last_year_records, 12)
-        frame["last_year"] = last
-    else:
-        frame["last_year"] = None
+    frame["last_year"] = _by_month(ind, last_year, 12)[1] if last_year is not None else None
     frame = frame.astype({c: "float64" for c in ("monthly", "cumulative", "pace", "last_year")})
     return IndicatorSeries(ind, year, as_of, target.value if target and ind.has_target else None, frame)
 
 
-def village_matrix(ind: Indicator, records: pd.DataFrame, villages: tuple[str, ...], upto: int) -> pd.DataFrame:
-    """Rows of the indicator's sheet per village (index, in the township's order) and month (columns 1..upto)."""
-    rows = records[records["sheet"] == ind.sheet] if len(records) else records
-    if len(rows) and ind.filter:
-        rows = rows[matches(rows, ind.filter)]
+def village_matrix(counts: list[tuple[str, int, int]], villages: tuple[str, ...], upto: int) -> pd.DataFrame:
+    """Rows per village (index, in the township's order) and month (columns 1..upto), from (village, month, rows)."""
     matrix = pd.DataFrame(0, index=list(villages), columns=list(range(1, upto + 1)), dtype="int64")
-    if not len(rows):
-        return matrix
-    exploded = rows.assign(month=rows["date"].dt.month).explode("village").dropna(subset=["village"])
-    counts = exploded.groupby(["village", "month"]).size()
-    for (village, month), n in counts.items():
+    for village, month, n in counts:
         if village in matrix.index and month in matrix.columns:
             matrix.loc[village, month] = int(n)
     return matrix
@@ -129,14 +129,31 @@ def submissions(
 
 
 def load_indicator_series(engine: Engine, town: str, year: int, as_of: dt.date, ind: Indicator) -> IndicatorSeries:
-    """The series of one indicator, read from the database (its sheet only, this year and last)."""
-    records = load_records(engine, town, *year_bounds(year, as_of), sheets=[ind.sheet])
-    last = load_records(engine, town, dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31), sheets=[ind.sheet])
-    return indicator_series(ind, year, as_of, records, last, get_targets(engine, town, year).get(ind.id))
+    """The series of one indicator: this year to the as-of date and last year, as monthly GROUP BYs of its facts."""
+    facts.ensure(engine, default_catalogue())
+    tid = town_id_or_none(engine, town)
+    if tid is None:
+        return indicator_series(ind, year, as_of, ({}, {}), None, None)
+    months = facts.month_totals(engine, tid, ind, year, as_of)
+    last = facts.month_totals(engine, tid, ind, year - 1, None) if _reported(engine, tid, year - 1, ind.sheet) else None
+    return indicator_series(ind, year, as_of, months, last, get_targets(engine, town, year).get(ind.id))
 
 
-def load_village_matrix(engine: Engine, town: str, year: int, as_of: dt.date, ind: Indicator) -> pd.DataFrame:
-    """Village × month counts of one indicator's rows, read from the database."""
-    records = load_records(engine, town, *year_bounds(year, as_of), sheets=[ind.sheet])
+def _reported(engine: Engine, tid: int, year: int, sheet: str) -> bool:
+    """Whether any workbook of that year brought the sheet (then a year with none of the indicator's rows is 0)."""
+    with Session(engine) as s:
+        q = select(store.Slice.id).where(
+            store.Slice.active, store.Slice.town_id == tid, store.Slice.year == year, store.Slice.sheet == sheet
+        )
+        return s.scalar(q.limit(1)) is not None
+
+
+def load_village_matrix(
+    engine: Engine, town: str, year: int, as_of: dt.date, ind: Indicator, villages: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """Village × month counts of one indicator's rows (default villages: the township's own)."""
+    facts.ensure(engine, default_catalogue())
     upto = as_of.month if as_of.year == year else 12
-    return village_matrix(ind, records, store.towns(engine)[town], upto)
+    tid = town_id_or_none(engine, town)
+    counts = facts.key_months(engine, tid, ind, year, as_of) if tid is not None else []
+    return village_matrix(counts, villages if villages is not None else store.towns(engine).get(town, ()), upto)

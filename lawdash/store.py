@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from lawdash import migrations
 from lawdash.catalogue import DATA_DIR, Catalogue, default_catalogue
 from lawdash.errors import Refused, UnknownBatch, UnknownTown
 
@@ -124,6 +125,9 @@ class Slice(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+Index("slices_by_town_year", Slice.town_id, Slice.year)
+
+
 class Record(Base):
     __tablename__ = "records"
     __table_args__ = (Index("records_by_town_sheet_date", "town_id", "sheet", "date"),)
@@ -136,6 +140,39 @@ class Record(Base):
     file: Mapped[str] = mapped_column(String(255))
     row: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class Fact(Base):
+    """What one record adds to one indicator (see `lawdash.facts`): progress is a GROUP BY over these.
+
+    `active` follows the record's slice, so that reading needs no join. A record naming several
+    villages gives one fact per village; only the first carries the value and the row (`weight`).
+    """
+
+    __tablename__ = "facts"
+    __table_args__ = (
+        Index("facts_by_year_town", "active", "year", "town_id", "indicator", "month"),
+        Index("facts_by_slice", "slice_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slice_id: Mapped[int] = mapped_column(ForeignKey("slices.id"))
+    active: Mapped[bool] = mapped_column(Boolean)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    indicator: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    date: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    weight: Mapped[float] = mapped_column(Float)
+    key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class FactSet(Base):
+    """Which definition of each indicator the facts were derived with; a changed catalogue rebuilds them."""
+
+    __tablename__ = "fact_sets"
+    indicator: Mapped[str] = mapped_column(String(64), primary_key=True)
+    definition: Mapped[str] = mapped_column(String(64))
 
 
 class LedgerEntry(Base):
@@ -246,7 +283,7 @@ _engines: dict[str, Engine] = {}
 
 
 def get_engine(db: str | os.PathLike[str] | None = None) -> Engine:
-    """One engine per URL, with the schema created; SQLite in WAL mode with a busy timeout."""
+    """One engine per URL, its schema created or upgraded (`lawdash.migrations`); SQLite in WAL mode."""
     url = database_url(db)
     if url in _engines:
         return _engines[url]
@@ -254,7 +291,7 @@ def get_engine(db: str | os.PathLike[str] | None = None) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-    Base.metadata.create_all(engine)
+    migrations.upgrade(engine)
     _engines[url] = engine
     return engine
 
@@ -404,7 +441,7 @@ def list_batches(engine: Engine) -> list[BatchInfo]:
 
 def undo_batch(engine: Engine, batch_id: int) -> BatchInfo:
     """Remove a batch as if it had never been imported, restoring the rows it replaced. Needs 填报."""
-    from lawdash import audit, auth
+    from lawdash import audit, auth, facts
 
     auth.require("editor")
     with writing(engine) as s:
@@ -422,11 +459,13 @@ def undo_batch(engine: Engine, batch_id: int) -> BatchInfo:
                     f"已被批次 {later} 替换，请先撤销批次 {later}"
                 )
         for sl in slices:
+            facts.drop(s, sl.id)
             s.execute(delete(Record).where(Record.slice_id == sl.id))
             s.delete(sl)
             s.flush()
             if sl.replaces_id is not None:
                 s.execute(update(Slice).where(Slice.id == sl.replaces_id).values(active=True))
+                facts.set_active(s, sl.replaces_id, True)
         batch.status = "undone"
         batch.undone_at = dt.datetime.now().replace(microsecond=0)
         audit.record(
@@ -473,11 +512,14 @@ def active_slice(session: Session, town_id_: int, year: int, month: int, sheet: 
     )
 
 
-def write_slice(session: Session, batch_id: int, tid: int, w: SliceWrite, old: Slice | None) -> None:
-    """Replace the active slice of a key by the new rows (the old one stays, inactive)."""
+def write_slice(session: Session, batch_id: int, tid: int, w: SliceWrite, old: Slice | None, cat: Catalogue) -> None:
+    """Replace the active slice of a key by the new rows (the old one stays, inactive), with their facts."""
+    from lawdash import facts
+
     if old is not None:
         old.active = False
         session.flush()
+        facts.set_active(session, old.id, False)
     new = Slice(
         batch_id=batch_id,
         town_id=tid,
@@ -508,6 +550,7 @@ def write_slice(session: Session, batch_id: int, tid: int, w: SliceWrite, old: S
                 for r in w.rows
             ],
         )
+        facts.write(session, cat, new, w.rows)
 
 
 def new_batch(

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from lawdash.catalogue import CATALOGUE_PATH, default_catalogue, load_catalogue
 from lawdash.errors import CatalogueError, Refused, WorkbookRejected
 from lawdash.importer import import_workbooks
-from lawdash.progress import aggregate, default_as_of, judge, load_records, progress_for_year
+from lawdash.progress import default_as_of, judge, progress_for_year
 from lawdash.targets import TargetValue, copy_targets, get_targets, read_targets_workbook, set_targets
 from tests.conftest import SAMPLES, TOWN, build_workbook
 
@@ -127,12 +127,22 @@ direction = "up"
     path = tmp_path / "catalogue.toml"
     path.write_text(CATALOGUE_PATH.read_text(encoding="utf-8") + extra, encoding="utf-8")
     cat = load_catalogue(path)
-    import_workbooks(engine, [(p.name, p.read_bytes()) for p in SAMPLES], cat=cat)
-    df = load_records(engine, TOWN, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
-    assert aggregate(cat.indicator("pre_meeting_attendance"), df) == 20
-    assert aggregate(cat.indicator("study_sessions"), df) == 3
+    # stored before the catalogue knew them: their figures are derived from the stored records
+    import_workbooks(engine, [(p.name, p.read_bytes()) for p in SAMPLES])
     rows = {p.id: p for p in progress_for_year(engine, TOWN, 2024, dt.date(2024, 2, 29), cat=cat)}
+    assert rows["pre_meeting_attendance"].actual == 20
     assert rows["study_sessions"].actual == 3
+    assert rows["pre_meeting_study"].actual == 1  # the existing ones are unchanged
+    # a workbook imported under the new catalogue counts for the new indicators at once
+    march = [(p.name.replace("2月", "3月"), p.read_bytes()) for p in SAMPLES]
+    import_workbooks(engine, march, year=2024, month=3, cat=cat)
+    rows = {p.id: p for p in progress_for_year(engine, TOWN, 2024, dt.date(2024, 3, 31), cat=cat)}
+    assert rows["study_sessions"].actual == 6
+    assert rows["pre_meeting_attendance"].actual == 40
+    # and the catalogue without them reads the same database
+    assert {p.id for p in progress_for_year(engine, TOWN, 2024, dt.date(2024, 3, 31))}.isdisjoint(
+        {"pre_meeting_attendance", "study_sessions"}
+    )
 
 
 def test_a_broken_catalogue_says_what_is_wrong(tmp_path: Path) -> None:
