@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from lawdash import store
 from pages.access import session_actor
 from pages.common import engine
 
 st.set_page_config(page_title="法治政府建设看板", page_icon=":material/balance:", layout="wide")
 
 actor = session_actor(engine())
+several = len(store.towns(engine())) > 1  # the county page shows when the database holds several townships
 
 
 def page(path: str, title: str, icon: str, role: str = "viewer", **kw: object) -> st.Page:
@@ -19,6 +21,7 @@ def page(path: str, title: str, icon: str, role: str = "viewer", **kw: object) -
 st.navigation(
     [
         page("pages/overview.py", "总览", ":material/dashboard:", default=True),
+        *([page("pages/county.py", "全县概览", ":material/map:", url_path="county")] if several else []),
         page("pages/progress.py", "指标进度", ":material/monitoring:", url_path="progress"),
         page("pages/ledger.py", "问题整改", ":material/assignment_late:", url_path="ledger"),
         page("pages/records.py", "活动台账", ":material/table_view:", url_path="records"),

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lawdash.catalogue import Indicator, default_catalogue
+from lawdash.county import County
 from lawdash.progress import STATUS_LABELS, STATUS_ORDER, IndicatorProgress
 from lawdash.series import IndicatorSeries, month_label
 
@@ -348,4 +349,160 @@ def ledger_status_figure(
     )
     fig.update_layout(barmode="stack", bargap=0.45, margin={"r": 40})
     fig.update_yaxes(title_text="事项数（项）", dtick=1 if max(counts.values(), default=0) <= 12 else None)
+    return fig
+
+
+# ------------------------------------------------------------------ the county page
+
+
+def _wrap(label: str) -> str:
+    """A column label over 4 characters in two lines, so neighbouring labels never run together."""
+    if len(label) <= 4:
+        return label
+    half = (len(label) + 1) // 2
+    return f"{label[:half]}<br>{label[half:]}"
+
+
+def _grid_layout(fig: go.Figure, rows: int, ctx: ChartContext, top_axis: bool = True) -> None:
+    """A row of 28 px per township, whatever the margins; labels top to bottom in the given order,
+    column labels above the grid (in up to two lines, below the subtitle)."""
+    top = fig.layout.margin.t + (2 * ctx.font_size + 24 if top_axis else 0)
+    margin = {"l": 90, "r": 60, "t": top, "b": 40 if top_axis else 70}
+    fig.update_layout(margin=margin, height=margin["t"] + margin["b"] + 28 * rows + 40)
+    fig.update_yaxes(
+        autorange="reversed", showgrid=False, tickfont={"size": ctx.font_size - 2}, dtick=1, rangemode="normal"
+    )
+    fig.update_xaxes(side="top" if top_axis else "bottom", title_text="", tickfont={"size": ctx.font_size - 2})
+
+
+def county_pace_heatmap(county: County, ctx: ChartContext) -> go.Figure:
+    """Townships × indicators: each figure as a percent of what is due by now, coloured by its status."""
+    cat = default_catalogue()
+    pace = county.pace_percent()
+    status = county.statuses().reindex(index=pace.index, columns=pace.columns)
+    order = [t.town for t in county.ranking()]
+    pace, status = pace.reindex(order), status.reindex(order)
+    codes = {s: i for i, s in enumerate(("far_behind", "behind", "on_track", "done"))}
+    z = status.map(lambda s: codes.get(s, float("nan")))
+    text = pace.map(lambda v: "—" if pd.isna(v) else f"{v:.0f}%")
+    colours = [STATUS_COLORS[s] for s in codes]
+    scale = [[i / 3, colours[i]] for i in range(4)]
+    words = status.map(lambda s: STATUS_LABELS.get(s, "") if isinstance(s, str) else "")
+    fig = go.Figure(
+        go.Heatmap(
+            z=z.values,
+            x=[_wrap(cat.indicator(i).short) for i in pace.columns],
+            y=list(pace.index),
+            text=text.values,
+            customdata=words.values,
+            texttemplate="%{text}",
+            textfont={"color": "white"},
+            colorscale=scale,
+            zmin=0,
+            zmax=3,
+            xgap=2,
+            ygap=2,
+            showscale=False,
+            hovertemplate="%{y} %{x}：应达进度的 %{text}（%{customdata}）<extra></extra>",
+        )
+    )
+    legend = "　".join(f"{STATUS_LABELS[s]}" for s in codes)
+    fig = _style(
+        fig,
+        ctx,
+        f"{ctx.town}{ctx.year}年 各乡镇指标进度",
+        subtitle_text(ctx, "各乡镇月度台账", f"格中为完成数占应达进度的百分比，颜色：{legend}"),
+        500,
+    )
+    for s in codes:  # a legend of the four colours, as empty markers
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name=STATUS_LABELS[s],
+                marker={"color": STATUS_COLORS[s], "size": 14, "symbol": "square"},
+            )
+        )  # fmt: skip
+    _grid_layout(fig, len(pace), ctx)
+    fig.update_layout(legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0})
+    fig.update_layout(height=fig.layout.height + 40, xaxis={"showgrid": False}, yaxis={"showgrid": False})
+    return fig
+
+
+def county_ranking_figure(county: County, ctx: ChartContext) -> go.Figure:
+    """Townships ranked by the share of their indicators with a target that are on track or done."""
+    ranked = county.ranking()
+    shares = [t.share_on_track or 0.0 for t in ranked]
+    colours = [
+        STATUS_COLORS["done"] if s >= 80 else STATUS_COLORS["on_track"] if s >= 60 else STATUS_COLORS["far_behind"]
+        for s in shares
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=shares,
+            y=[t.town for t in ranked],
+            orientation="h",
+            marker={"color": colours},
+            text=[f"{t.on_track}/{len(t.with_target)} 项" for t in ranked],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}：%{x:.1f}%（%{text}）<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig = _style(
+        fig,
+        ctx,
+        f"{ctx.town}{ctx.year}年 各乡镇进度排名",
+        subtitle_text(
+            ctx, "各乡镇月度台账", "按“正常”或“已完成”的指标占设定目标指标的比例排序；绿色≥80%，蓝色≥60%，红色<60%"
+        ),
+        500,
+    )
+    _grid_layout(fig, len(ranked), ctx, top_axis=False)
+    fig.update_xaxes(range=[0, 118], ticksuffix="%", showgrid=True, gridcolor=GRID, title_text="进度正常的指标占比")
+    return fig
+
+
+def county_submissions_figure(county: County, ctx: ChartContext) -> go.Figure:
+    """Townships × months: sheets reported each month; a due month with nothing reported is 缺报."""
+    due = set(county.due_months())
+    towns = [t.town for t in county.towns]
+    z, text = [], []
+    for t in county.towns:
+        row_z, row_t = [], []
+        for m in range(1, 13):
+            n = t.sheets_by_month.get(m, 0)
+            state = 2 if n else 0 if m in due else 1
+            row_z.append(state)
+            row_t.append(f"{n}表" if n else "缺报" if m in due else "")
+        z.append(row_z)
+        text.append(row_t)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[month_label(m) for m in range(1, 13)],
+            y=towns,
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, "#F4C7C3"], [0.5, "#F2F2F2"], [1, "#CDE5C8"]],
+            zmin=0,
+            zmax=2,
+            xgap=2,
+            ygap=2,
+            showscale=False,
+            hovertemplate="%{y} %{x}：%{text}<extra></extra>",
+        )
+    )
+    late = county.late()
+    fig = _style(
+        fig,
+        ctx,
+        f"{ctx.town}{ctx.year}年 各乡镇台账报送情况",
+        subtitle_text(
+            ctx,
+            "各乡镇月度台账",
+            f"缺报 {sum(len(v) for v in late.values())} 个月次（{len(late)} 个乡镇）　格中为当月有数据的表数（共{county.sheets}表）",
+        ),
+        500,
+    )
+    _grid_layout(fig, len(towns), ctx)
     return fig

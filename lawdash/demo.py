@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from sqlalchemy import Engine
 
-from lawdash import ledger, store
+from lawdash import ledger, store, synthetic
 from lawdash.catalogue import Column, default_catalogue
 from lawdash.cells import EXCEL_EPOCH
 from lawdash.errors import LawdashError
@@ -64,6 +64,16 @@ DEMO_TARGETS: dict[int, dict[str, float]] = {
         "legal_reviews": 12,
     },
 }
+
+# The demo county: the demo township and 14 generated ones (`lawdash.synthetic`), 2023 and 2024 to June.
+COUNTY_SIZE = 15
+COUNTY_RECORDS_PER_YEAR = 400
+
+
+def demo_county() -> list[synthetic.Township]:
+    """The county's other townships, generated (the demo township itself comes from its workbooks)."""
+    return synthetic.townships(COUNTY_SIZE - 1, seed=2024, skip=(DEMO_TOWN,))
+
 
 Rec = dict[str, Any]  # column key -> canonical value; "_text" maps a column key to what the clerk typed
 
@@ -861,6 +871,10 @@ def load_demo(engine: Engine) -> list[ImportResult]:
             set_targets(engine, DEMO_TOWN, year, dict(values))
     if not ledger.list_entries(engine, DEMO_TOWN):
         load_demo_ledger(engine)
+    have = store.towns(engine)
+    for t in demo_county():
+        if t.name not in have:
+            synthetic.store_township(engine, t, (2023, 1), (2024, 6), COUNTY_RECORDS_PER_YEAR, seed=2024)
     if store.get_meta(engine, "demo") != "1":
         with store.writing(engine) as s:
             store.set_meta(s, "demo", "1")

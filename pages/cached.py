@@ -12,9 +12,19 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from lawdash import ledger, store
+from lawdash import county, ledger, store
 from lawdash.catalogue import default_catalogue
-from lawdash.charts import ledger_status_figure, overview_figure, progress_figure, village_heatmap
+from lawdash.charts import (
+    ChartContext,
+    county_pace_heatmap,
+    county_ranking_figure,
+    county_submissions_figure,
+    ledger_status_figure,
+    overview_figure,
+    progress_figure,
+    village_heatmap,
+)
+from lawdash.county import COUNTY_LABEL, County
 from lawdash.export import records_frame
 from lawdash.progress import IndicatorProgress, default_as_of, load_records, progress_for_year
 from lawdash.series import IndicatorSeries, load_indicator_series, load_village_matrix
@@ -140,3 +150,30 @@ def linked_indicator_status(eng: Engine, v: View, items: list[ledger.LedgerItem]
         for p in cached_progress(url_of(eng), version(eng), v.town, year, as_of):
             out[(year, p.id)] = p.status_label
     return out
+
+
+# ------------------------------------------------------------------ the county page
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _county(url: str, ver: int, year: int, as_of: dt.date) -> County:
+    return county.county(store.get_engine(url), year, as_of)
+
+
+def county_view(eng: Engine, v: View) -> County:
+    """Every township's figures for the view's year and as-of date (one cached GROUP BY per version)."""
+    return _county(url_of(eng), version(eng), v.year, v.as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _county_fig(url: str, ver: int, year: int, as_of: dt.date, big: bool, kind: str) -> go.Figure:
+    builder = {
+        "pace": county_pace_heatmap,
+        "ranking": county_ranking_figure,
+        "submissions": county_submissions_figure,
+    }[kind]
+    return builder(_county(url, ver, year, as_of), ChartContext(COUNTY_LABEL, year, as_of, big))
+
+
+def county_fig(eng: Engine, v: View, kind: str) -> go.Figure:
+    return _county_fig(url_of(eng), version(eng), v.year, v.as_of, v.present, kind)

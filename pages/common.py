@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from lawdash import store
 from lawdash.bootstrap import open_database
 from lawdash.charts import ChartContext
+from lawdash.county import county_as_of, county_years
 from lawdash.progress import default_as_of, years_with_data
 from pages.access import account
 
@@ -110,8 +111,11 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def view(eng: Engine) -> View:
-    """Township, year and as-of date from the URL (so a link reproduces the view), chosen in the sidebar."""
+def view(eng: Engine, county: bool = False) -> View:
+    """Township, year and as-of date from the URL (so a link reproduces the view), chosen in the sidebar.
+
+    On the county page the township is not chosen, and the years and as-of date are the county's.
+    """
     account(eng)
     towns = list(store.towns(eng))
     if not towns:
@@ -120,20 +124,25 @@ def view(eng: Engine) -> View:
     state = st.session_state
     town = state.get("v_town") or _param("town")
     town = town if town in towns else towns[0]
-    years = years_with_data(eng, town) or [dt.date.today().year]
+    if county:
+        years = county_years(eng) or [dt.date.today().year]
+        default = lambda y: county_as_of(eng, y)
+    else:
+        years = years_with_data(eng, town) or [dt.date.today().year]
+        default = lambda y: default_as_of(eng, town, y)
     year = state.get("v_year") or _int(_param("year"))
     year = year if year in years else years[0]
-    as_of = state.get("v_as_of") or _date(_param("as_of")) or default_as_of(eng, town, year)
+    as_of = state.get("v_as_of") or _date(_param("as_of")) or default(year)
     if as_of.year != year:
-        as_of = default_as_of(eng, town, year)
+        as_of = default(year)
     present = state.get("v_present", _param("present") == "1")
 
     with st.sidebar:
-        if len(towns) > 1:
+        if len(towns) > 1 and not county:
             town = st.selectbox("乡镇", towns, index=towns.index(town), key="w_town")
         new_year = st.selectbox("年度", years, index=years.index(year), key="w_year", format_func=lambda y: f"{y}年")
         if new_year != year:
-            year, as_of = new_year, default_as_of(eng, town, new_year)
+            year, as_of = new_year, default(new_year)
             state.pop("w_as_of", None)
         as_of = st.date_input(
             "数据截至",
@@ -145,7 +154,12 @@ def view(eng: Engine) -> View:
         )
         present = st.toggle("汇报模式", value=present, key="w_present", help="放大字体、隐藏操作控件，便于全屏截图")
     state.update(v_town=town, v_year=year, v_as_of=as_of, v_present=present)
-    params = {"town": town, "year": str(year), "as_of": as_of.isoformat(), "present": "1" if present else None}
+    params = {
+        "town": None if county else town,
+        "year": str(year),
+        "as_of": as_of.isoformat(),
+        "present": "1" if present else None,
+    }
     for name, value in params.items():  # only the view's own keys: a page may keep others (indicator)
         if value is None:
             st.query_params.pop(name, None)

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 
 from lawdash import ledger
 from lawdash.bootstrap import is_demo
-from lawdash.charts import png_config
+from lawdash.charts import ChartContext, png_config
+from lawdash.county import COUNTY_LABEL
 from pages.common import View
 
 STATUS_BADGE = {
@@ -38,9 +39,10 @@ def demo_banner(eng: Engine) -> None:
         )
 
 
-def show_figure(fig: go.Figure, v: View, subject: str, key: str) -> None:
-    """A chart with its PNG download (2x, Chinese file name) in the toolbar."""
-    st.plotly_chart(fig, config=png_config(v.chart, subject), key=key, theme=None)
+def show_figure(fig: go.Figure, v: View, subject: str, key: str, county: bool = False) -> None:
+    """A chart with its PNG download (2x, Chinese file name: the township's, or 全县 for the county's)."""
+    ctx = ChartContext(COUNTY_LABEL, v.year, v.as_of, v.present) if county else v.chart
+    st.plotly_chart(fig, config=png_config(ctx, subject), key=key, theme=None)
 
 
 def fmt_value(value: float | None, unit: str) -> str:
