@@ -9,7 +9,7 @@ from pages.common import engine
 st.set_page_config(page_title="法治政府建设看板", page_icon=":material/balance:", layout="wide")
 
 actor = session_actor(engine())
-several = len(store.towns(engine())) > 1  # the county page shows when the database holds several townships
+several = store.town_count(engine()) > 1  # the county page shows when the database holds several townships
 
 
 def page(path: str, title: str, icon: str, role: str = "viewer", **kw: object) -> st.Page:

@@ -455,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--anonymous", choices=["on", "off"], help="是否允许未登录者只读访问")
     s.set_defaults(func=cmd_settings)
 
+    sub.add_parser("bench", help="性能基准（在临时目录生成数据库并计时；python -m lawdash bench --help）")
     s = sub.add_parser("rectify", help="整改台账：导入、查看、改状态")
     rsub = s.add_subparsers(dest="rectify_cmd", required=True, parser_class=_Parser)
     r = rsub.add_parser("import", help="导入整改台账工作簿（按编号更新，不重复）")
@@ -480,6 +481,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # builds its own databases: no --db
+        from lawdash import bench
+
+        return bench.main(argv[1:])
     args = build_parser().parse_args(argv)
     func: Callable[[Engine, argparse.Namespace], int] = args.func
     try:

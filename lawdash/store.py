@@ -393,6 +393,11 @@ def towns(engine: Engine) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def town_count(engine: Engine) -> int:
+    with Session(engine) as s:
+        return s.scalar(select(func.count()).select_from(Town)) or 0
+
+
 def town_id(session: Session, name: str) -> int:
     tid = session.scalar(select(Town.id).where(Town.name == name))
     if tid is None:
@@ -427,13 +432,21 @@ class BatchInfo:
         }
 
 
-def list_batches(engine: Engine) -> list[BatchInfo]:
-    """The import history, newest first."""
+def list_batches(
+    engine: Engine, town: str | None = None, limit: int | None = None, batch_id: int | None = None
+) -> list[BatchInfo]:
+    """The import history, newest first: all of it, or one township's, the newest `limit`, or one batch."""
+    q = select(Batch, Town.name).join(Town).order_by(Batch.id.desc())
+    if town is not None:
+        q = q.where(Town.name == town)
+    if batch_id is not None:
+        q = q.where(Batch.id == batch_id)
     with Session(engine) as s:
+        rows = s.execute(q.limit(limit)).all()
         files: dict[int, list[dict[str, object]]] = {}
-        for f in s.scalars(select(BatchFile).order_by(BatchFile.id)):
+        ids = [b.id for b, _ in rows]
+        for f in s.scalars(select(BatchFile).where(BatchFile.batch_id.in_(ids)).order_by(BatchFile.id)):
             files.setdefault(f.batch_id, []).append({"name": f.name, "sha256": f.sha256, "size": f.size})
-        rows = s.execute(select(Batch, Town.name).join(Town).order_by(Batch.id.desc())).all()
         return [
             BatchInfo(b.id, b.created_at, t, b.period, b.rows, files.get(b.id, []), b.user, b.status) for b, t in rows
         ]
@@ -479,7 +492,7 @@ def undo_batch(engine: Engine, batch_id: int) -> BatchInfo:
             },
         )
         bump_version(s)
-    return next(b for b in list_batches(engine) if b.id == batch_id)
+    return list_batches(engine, batch_id=batch_id)[0]
 
 
 def _sheet_name(key: str) -> str:
@@ -564,12 +577,14 @@ def new_batch(
     return batch.id
 
 
-def last_batch(engine: Engine) -> BatchInfo | None:
-    """The newest batch still stored, for “data last updated”."""
-    for b in list_batches(engine):
-        if b.status == "stored":
-            return b
-    return None
+def last_batch(engine: Engine, town: str | None = None) -> BatchInfo | None:
+    """The newest batch still stored (of one township, or any), for “data last updated”."""
+    q = select(Batch.id).join(Town).where(Batch.status == "stored").order_by(Batch.id.desc()).limit(1)
+    if town is not None:
+        q = q.where(Town.name == town)
+    with Session(engine) as s:
+        newest = s.scalar(q)
+    return list_batches(engine, batch_id=newest)[0] if newest is not None else None
 
 
 def record_count(engine: Engine) -> int:

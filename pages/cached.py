@@ -1,6 +1,8 @@
 """Cached calls into lawdash for the pages: every cache is keyed on the database and its data version,
 
 so a write (which moves the version) is seen at once and a figure is built once per version, not per rerun.
+Figures, and the objects holding them, are kept with `st.cache_resource`: `st.cache_data` would unpickle
+(and so re-validate) a plotly figure on every rerun; pages only read them.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from lawdash.charts import (
     county_ranking_figure,
     county_submissions_figure,
     ledger_status_figure,
-    overview_figure,
     progress_figure,
     village_heatmap,
 )
 from lawdash.county import COUNTY_LABEL, County
 from lawdash.export import records_frame
+from lawdash.overview import Overview, overview
 from lawdash.progress import IndicatorProgress, default_as_of, load_records, progress_for_year
 from lawdash.series import IndicatorSeries, load_indicator_series, load_village_matrix
 from pages.access import can
@@ -72,21 +74,26 @@ def village_counts(eng: Engine, v: View, ind_id: str) -> pd.DataFrame:
 
 
 # Figures are built once per data version and view, not on every rerun.
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def _progress_fig(url: str, ver: int, v: View, ind_id: str, status: str, compact: bool) -> go.Figure:
     s = cached_series(url, ver, v.town, v.year, v.as_of, ind_id)
     return progress_figure(s, v.chart, status, compact=compact)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _heatmap_fig(url: str, ver: int, v: View, ind_id: str) -> go.Figure:
     matrix = cached_village_matrix(url, ver, v.town, v.year, v.as_of, ind_id)
     return village_heatmap(matrix, default_catalogue().indicator(ind_id), v.chart)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _overview_fig(url: str, ver: int, v: View) -> go.Figure:
-    return overview_figure(cached_progress(url, ver, v.town, v.year, v.as_of), v.chart)
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _overview(url: str, ver: int, town: str, year: int, as_of: dt.date, big: bool) -> Overview:
+    return overview(store.get_engine(url), town, year, as_of, big)
+
+
+def overview_data(eng: Engine, v: View) -> Overview:
+    """What the overview page draws (`lawdash.overview`), once per data version and view."""
+    return _overview(url_of(eng), version(eng), v.town, v.year, v.as_of, v.present)
 
 
 def progress_fig(eng: Engine, v: View, p: IndicatorProgress, compact: bool = False) -> go.Figure:
@@ -95,10 +102,6 @@ def progress_fig(eng: Engine, v: View, p: IndicatorProgress, compact: bool = Fal
 
 def heatmap_fig(eng: Engine, v: View, ind_id: str) -> go.Figure:
     return _heatmap_fig(url_of(eng), version(eng), v, ind_id)
-
-
-def overview_fig(eng: Engine, v: View) -> go.Figure:
-    return _overview_fig(url_of(eng), version(eng), v)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -129,7 +132,7 @@ def ledger_items(eng: Engine, v: View) -> list[ledger.LedgerItem]:
     return _ledger_items(url_of(eng), version(eng), v.town, v.as_of)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _ledger_fig(url: str, ver: int, v: View) -> go.Figure:
     items = _ledger_items(url, ver, v.town, v.as_of)
     led = default_catalogue().ledger
@@ -155,7 +158,7 @@ def linked_indicator_status(eng: Engine, v: View, items: list[ledger.LedgerItem]
 # ------------------------------------------------------------------ the county page
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _county(url: str, ver: int, year: int, as_of: dt.date) -> County:
     return county.county(store.get_engine(url), year, as_of)
 
@@ -165,7 +168,7 @@ def county_view(eng: Engine, v: View) -> County:
     return _county(url_of(eng), version(eng), v.year, v.as_of)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _county_fig(url: str, ver: int, year: int, as_of: dt.date, big: bool, kind: str) -> go.Figure:
     builder = {
         "pace": county_pace_heatmap,

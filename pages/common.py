@@ -111,13 +111,32 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
+# What the sidebar needs on every rerun, once per data version (and day, for today's as-of date).
+@st.cache_data(show_spinner=False, max_entries=16)
+def _towns(url: str, ver: int) -> list[str]:
+    return list(store.towns(store.get_engine(url)))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _years(url: str, ver: int, town: str | None) -> list[int]:
+    eng = store.get_engine(url)
+    return county_years(eng) if town is None else years_with_data(eng, town)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _default_as_of(url: str, ver: int, town: str | None, year: int, today: dt.date) -> dt.date:
+    eng = store.get_engine(url)
+    return county_as_of(eng, year, today) if town is None else default_as_of(eng, town, year, today)
+
+
 def view(eng: Engine, county: bool = False) -> View:
     """Township, year and as-of date from the URL (so a link reproduces the view), chosen in the sidebar.
 
     On the county page the township is not chosen, and the years and as-of date are the county's.
     """
     account(eng)
-    towns = list(store.towns(eng))
+    url, ver = url_of(eng), version(eng)
+    towns = _towns(url, ver)
     if not towns:
         st.error("数据库中没有乡镇基础数据，请先运行 `python -m lawdash init`。")
         st.stop()

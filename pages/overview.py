@@ -3,9 +3,7 @@
 import streamlit as st
 
 from lawdash.progress import STATUS_LABELS, STATUS_ORDER, lagging_first
-from lawdash.series import submissions
-from lawdash.store import last_batch
-from pages.cached import ledger_items, overview_fig, progress
+from pages.cached import overview_data
 from pages.common import engine, view
 from pages.widgets import STATUS_BADGE, demo_banner, fmt_value, leave_presentation_button, show_figure, show_overdue
 
@@ -13,19 +11,20 @@ eng = engine()
 v = view(eng)
 st.title(f"{v.town}{v.year}年法治政府建设总览")
 demo_banner(eng)
-latest = last_batch(eng)
+data = overview_data(eng, v)
+latest = data.latest
 updated = (
     f"最近更新 {latest.created_at:%Y-%m-%d %H:%M}（批次 {latest.id}，{latest.period}）" if latest else "尚无导入记录"
 )
 st.caption(f"数据截至 {v.as_of:%Y-%m-%d}　｜　{updated}")
 
-rows = progress(eng, v)
-months = submissions(eng, v.town, v.year, v.as_of)
+rows = data.progress
+months = data.months
 if not any(m.arrived for m in months):
     st.info("本年度尚未上传任何台账，请在“数据上传”页上传月度台账。", icon=":material/upload_file:")
 
 counts = {s: sum(r.status == s for r in rows) for s in STATUS_ORDER}
-items = ledger_items(eng, v)
+items = data.ledger
 late = sum(i.overdue for i in items)
 cols = st.columns(len(STATUS_ORDER) + 1)
 cols[0].metric("整改逾期", f"{late} 项", border=True, help="整改时限已过、尚未完成的整改事项")
@@ -51,8 +50,8 @@ for start in range(0, len(ordered), per_row):
             color, icon = STATUS_BADGE[r.status]
             st.badge(STATUS_LABELS[r.status], icon=icon, color=color)  # type: ignore[arg-type]
 
-if any(r.target is not None for r in rows):
-    show_figure(overview_fig(eng, v), v, "指标完成情况", key="overview_chart")
+if data.figure is not None:
+    show_figure(data.figure, v, "指标完成情况", key="overview_chart")
 
 st.subheader("报送情况")
 arrived = [m for m in months if m.arrived]

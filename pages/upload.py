@@ -15,6 +15,7 @@ from pages.access import need
 from pages.common import engine, view
 from pages.widgets import plain
 
+HISTORY_ROWS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 eng = engine()
 v = view(eng)
@@ -95,10 +96,12 @@ if stored is not None:
         if p.code == Code.REPLACED:
             st.caption(p.message)
 
-st.subheader("导入记录")
+st.subheader(f"{v.town}导入记录")
 if message := state.pop("undo_message", None):
     st.success(message, icon=":material/undo:")
-batches = list_batches(eng)
+batches = list_batches(eng, town=v.town, limit=HISTORY_ROWS)
+if len(batches) == HISTORY_ROWS:
+    st.caption(f"显示最近 {HISTORY_ROWS} 批；更早的记录可用命令 `python -m lawdash batches` 查看。")
 if not batches:
     st.caption("尚无导入记录。")
 else:
