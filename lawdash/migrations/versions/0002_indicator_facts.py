@@ -55,7 +55,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("facts", schema=None) as batch_op:
         batch_op.create_index("facts_by_slice", ["slice_id"], unique=False)
-        batch_op.create_index("facts_by_year_town", ["active", "year", "town_id", "indicator", "month"], unique=False)
+        batch_op.create_index(
+            "facts_by_year_town",
+            ["active", "year", "town_id", "indicator", "month", "date", "value", "weight", "key"],
+            unique=False,
+        )
 
     with op.batch_alter_table("slices", schema=None) as batch_op:
         batch_op.create_index("slices_by_town_year", ["town_id", "year"], unique=False)
