@@ -223,6 +223,12 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def server_sessions(db: Path, town: str, sessions: int) -> dict[str, float]:
     """Start the app on `db`, open the overview in `sessions` browsers at once; load times and peak RSS."""
     from playwright.async_api import async_playwright
@@ -259,11 +265,16 @@ def server_sessions(db: Path, town: str, sessions: int) -> dict[str, float]:
                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                           "--disable-component-update", "--disable-sync"],
                 )  # fmt: skip
-                await one(browser, -1)  # the first visit starts the server's caches, as at a real start
+                single.append(await one(browser, -1))  # the first visit fills the caches, as at a real start
+                single.append(await one(browser, -1))  # one session alone, caches warm
+                cpu[0], wall[0] = _cpu_s(server.pid), time.perf_counter()
                 results = await asyncio.gather(*(one(browser, i) for i in range(sessions)))
+                cpu[1], wall[1] = _cpu_s(server.pid), time.perf_counter()
                 await browser.close()
                 return list(results)
 
+        single: list[float | None] = []
+        cpu, wall = [0.0, 0.0], [0.0, 0.0]
         times = asyncio.run(run())
         ok = sorted(t for t in times if t is not None)
         return {
@@ -271,6 +282,9 @@ def server_sessions(db: Path, town: str, sessions: int) -> dict[str, float]:
             "failed": sessions - len(ok),
             "load_median_s": round(statistics.median(ok), 2) if ok else float("nan"),
             "load_p95_s": round(ok[min(len(ok) - 1, int(0.95 * len(ok)))], 2) if ok else float("nan"),
+            "single_load_s": round(single[1], 2) if single[1] is not None else float("nan"),
+            "wall_s": round(wall[1] - wall[0], 1),
+            "server_cpu_s": round(cpu[1] - cpu[0], 1),
             "idle_rss_mb": idle_rss,
             "peak_rss_mb": _peak_rss_mb(server.pid),
         }
@@ -389,7 +403,9 @@ def table(result: dict[str, object]) -> str:
         s: dict[str, float] = server  # type: ignore[assignment]
         lines.append(
             f"Server on the largest database, {s['sessions']} browsers opening the overview at once: "
-            f"{s['failed']} failed; load time median {s['load_median_s']} s, 95th percentile {s['load_p95_s']} s; "
+            f"{s['failed']} failed; load time median {s['load_median_s']} s, 95th percentile {s['load_p95_s']} s "
+            f"(one session alone: {s['single_load_s']} s); the server process used {s['server_cpu_s']} s of CPU "
+            f"in the {s['wall_s']} s the {s['sessions']} took; "
             f"server RSS {s['idle_rss_mb']} MB idle, peak {s['peak_rss_mb']} MB."
         )
     return "\n".join(lines)
