@@ -19,7 +19,7 @@ from typing import NoReturn
 from sqlalchemy import Engine
 
 from lawdash import auth, store
-from lawdash.errors import LawdashError, Refused, UnknownTown, WorkbookRejected
+from lawdash.errors import LawdashError, Refused, WorkbookRejected
 from lawdash.importer import import_workbooks
 from lawdash.progress import STATUS_LABELS, default_as_of, progress_for_year
 
@@ -60,17 +60,6 @@ def _date(text: str) -> dt.date:
 
 def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _town(engine: Engine, name: str | None) -> str:
-    known = store.towns(engine)
-    if name:
-        if name not in known:
-            raise UnknownTown(f"乡镇“{name}”不在基础数据中（已有：{'、'.join(known) or '无'}）")
-        return name
-    if len(known) == 1:
-        return next(iter(known))
-    raise UnknownTown(f"数据库中有多个乡镇（{'、'.join(known)}），请用 --town 指定")
 
 
 # ------------------------------------------------------------------ commands
@@ -172,7 +161,7 @@ def cmd_settings(engine: Engine, args: argparse.Namespace) -> int:
 def cmd_template(engine: Engine, args: argparse.Namespace) -> int:
     from lawdash.template import make_template
 
-    town = _town(engine, args.town)
+    town = store.resolve_town(engine, args.town)
     data = make_template(town, store.towns(engine)[town], args.year, args.month)
     Path(args.output).write_bytes(data)
     print(f"已生成 {args.year}年{args.month}月台账模板：{args.output}")
@@ -222,7 +211,7 @@ def cmd_undo(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def cmd_progress(engine: Engine, args: argparse.Namespace) -> int:
-    town = _town(engine, args.town)
+    town = store.resolve_town(engine, args.town)
     as_of = args.as_of or default_as_of(engine, town, args.year)
     rows = progress_for_year(engine, town, args.year, as_of)
     if args.json:
@@ -241,7 +230,7 @@ def cmd_progress(engine: Engine, args: argparse.Namespace) -> int:
 def cmd_export(engine: Engine, args: argparse.Namespace) -> int:
     from lawdash.export import export_year
 
-    town = _town(engine, args.town)
+    town = store.resolve_town(engine, args.town)
     Path(args.output).write_bytes(export_year(engine, town, args.year, args.as_of))
     print(f"已导出 {town} {args.year}年数据：{args.output}")
     return 0
@@ -250,7 +239,7 @@ def cmd_export(engine: Engine, args: argparse.Namespace) -> int:
 def cmd_report(engine: Engine, args: argparse.Namespace) -> int:
     from lawdash.reports import annual_report
 
-    town = _town(engine, args.town)
+    town = store.resolve_town(engine, args.town)
     Path(args.output).write_bytes(annual_report(engine, town, args.year, args.as_of))
     print(f"已生成 {town} {args.year}年度法治政府建设情况报告（草稿）：{args.output}")
     return 0
@@ -260,7 +249,7 @@ def cmd_briefing(engine: Engine, args: argparse.Namespace) -> int:
     from lawdash.briefing import briefing
     from lawdash.catalogue import default_catalogue
 
-    town = _town(engine, args.town)
+    town = store.resolve_town(engine, args.town)
     chosen = None
     if args.indicators:
         chosen = [x.strip() for x in args.indicators.split(",") if x.strip()]
@@ -276,7 +265,7 @@ def cmd_targets(engine: Engine, args: argparse.Namespace) -> int:
     from lawdash.catalogue import default_catalogue
     from lawdash.targets import copy_targets, get_targets, read_targets_workbook, set_targets
 
-    town = _town(engine, args.town)
+    town = store.resolve_town(engine, args.town)
     if args.targets_cmd == "load":
         path = Path(args.file)
         values = read_targets_workbook(path.name, path.read_bytes())
@@ -318,7 +307,7 @@ def cmd_rectify(engine: Engine, args: argparse.Namespace) -> int:
                 print(f"  提示 {p.file} {p.text()}")
         return 1 if result.status == "rejected" else 0
     if args.rectify_cmd == "list":
-        town = _town(engine, args.town) if args.town else None
+        town = store.resolve_town(engine, args.town) if args.town else None
         items = ledger.list_entries(engine, town, args.year, args.as_of, overdue_only=args.overdue)
         if args.json:
             _print_json([i.to_json() for i in items])
@@ -330,7 +319,7 @@ def cmd_rectify(engine: Engine, args: argparse.Namespace) -> int:
             print(f"{i.code}  {i.year}年  {i.status_label}  时限 {i.deadline:%Y-%m-%d} {due}  {i.unit}  {i.problem}")
         return 0
     if args.rectify_cmd == "template":
-        Path(args.output).write_bytes(ledger.ledger_template(_town(engine, args.town)))
+        Path(args.output).write_bytes(ledger.ledger_template(store.resolve_town(engine, args.town)))
         print(f"已生成空白整改台账：{args.output}")
         return 0
     item = ledger.set_status(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from lawdash import audit, auth, store
 from lawdash.catalogue import Catalogue, LedgerSpec, default_catalogue
-from lawdash.errors import Refused, UnknownTown
+from lawdash.errors import Refused
 from lawdash.export import style_header, text_width
 from lawdash.ingest import Context, FileInfo, find_header, open_checked, read_rows
 from lawdash.problems import Code, Problem, Problems, Reported
@@ -124,12 +124,7 @@ def overdue_items(engine: Engine, town: str, as_of: dt.date | None = None) -> li
 
 
 def _town_of(engine: Engine, town: str | None) -> str:
-    known = store.towns(engine)
-    if town is None and len(known) == 1:
-        return next(iter(known))
-    if town not in known:
-        raise UnknownTown(f"乡镇“{town}”不在基础数据中" if town else "请指定乡镇")
-    return town
+    return store.resolve_town(engine, town)
 
 
 def _entry(s: Session, town: str, code: str) -> store.LedgerEntry:
