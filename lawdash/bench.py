@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import io
 import json
 import os
@@ -68,10 +69,10 @@ def shape(records: int) -> tuple[int, int]:
     return max(1, town_years // years), years
 
 
-def build(path: Path, records: int, seed: int = 1) -> tuple[Engine, list[str], int]:
-    """A database of synthetic townships at `path`; returns the engine, the townships and the records stored."""
+def build(db: str, records: int, seed: int = 1) -> tuple[Engine, list[str], int]:
+    """A database of synthetic townships at `db` (a path or URL); returns the engine, townships, records stored."""
     towns, years = shape(records)
-    engine = store.get_engine(path)
+    engine = store.get_engine(db)
     store.seed_reference(engine)
     names = [t.name for t in default_catalogue().towns]
     stored = 0
@@ -83,9 +84,11 @@ def build(path: Path, records: int, seed: int = 1) -> tuple[Engine, list[str], i
     return engine, names[1:], stored
 
 
-def median_ms(fn: Callable[[], object], runs: int = 7) -> float:
-    """Median wall time of `runs` calls after one warm-up call, in milliseconds."""
-    fn()
+def median_ms(fn: Callable[[], object], runs: int = 9, warmup: int = 2) -> float:
+    """Median wall time of `runs` calls after `warmup` calls (imports, caches), in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    gc.collect()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -112,7 +115,7 @@ def page_times(engine: Engine, town: str) -> dict[str, float]:
     }
 
 
-def rerun_times(db: Path, town: str) -> dict[str, float]:
+def rerun_times(db: str, town: str) -> dict[str, float]:
     """A rerun of the overview and the county page with unchanged data (AppTest, caches warm).
 
     AppTest compiles every script again on every run, which a server does once per process (its
@@ -229,7 +232,7 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def server_sessions(db: Path, town: str, sessions: int) -> dict[str, float]:
+def server_sessions(db: str, town: str, sessions: int) -> dict[str, float]:
     """Start the app on `db`, open the overview in `sessions` browsers at once; load times and peak RSS."""
     from playwright.async_api import async_playwright
 
@@ -306,14 +309,19 @@ def _wait_for(port: int, timeout: float = 60) -> None:
 # ------------------------------------------------------------------ the run
 
 
-def run(sizes: list[int], sessions: int, large_rows: int, rerun: bool, keep: Path | None) -> dict[str, object]:
+def run(
+    sizes: list[int], sessions: int, large_rows: int, rerun: bool, keep: Path | None, postgres: str | None = None
+) -> dict[str, object]:
+    """Everything above; databases in a temporary folder, or on the PostgreSQL server `postgres`."""
     auth.set_actor(auth.SYSTEM)  # the benchmark acts as the server's operator
     folder = Path(tempfile.mkdtemp(prefix="lawdash-bench-"))
-    result: dict[str, object] = {"machine": machine(), "sizes": {}}
+    made: list[str] = []
+    result: dict[str, object] = {"machine": machine(), "backend": "postgresql" if postgres else "sqlite", "sizes": {}}
+    towns: list[str] = []
     try:
         result.update(ingest_times(folder, large_rows))
         for size in sizes:
-            db = folder / f"{size}.db"
+            db = _database(folder, size, postgres, made)
             start = time.perf_counter()
             engine, towns, records = build(db, size)
             built = round(time.perf_counter() - start, 1)
@@ -323,28 +331,50 @@ def run(sizes: list[int], sessions: int, large_rows: int, rerun: bool, keep: Pat
                 row.update(rerun_times(db, towns[0]))
             result["sizes"][str(size)] = row  # type: ignore[index]
             print(f"  {size}: {json.dumps(row, ensure_ascii=False)}", file=sys.stderr)
-        largest = str(max(sizes))
-        smallest = str(min(sizes))
         per = result["sizes"]  # type: ignore[assignment]
-        result["overview_ratio"] = round(per[largest]["overview_ms"] / per[smallest]["overview_ms"], 2)  # type: ignore[index]
-        result["county_ratio"] = round(per[largest]["county_ms"] / per[smallest]["county_ms"], 2)  # type: ignore[index]
+        largest, smallest = per[str(max(sizes))], per[str(min(sizes))]  # type: ignore[index]
+        result["overview_ratio"] = round(largest["overview_ms"] / smallest["overview_ms"], 2)
+        result["county_ratio"] = round(largest["county_ms"] / smallest["county_ms"], 2)
         if sessions:
-            result["server"] = server_sessions(
-                folder / f"{largest}.db", _first_town(folder / f"{largest}.db"), sessions
-            )
-        if keep:
+            result["server"] = server_sessions(db, towns[0], sessions)  # the largest database, built last
+        if keep and not postgres:
             keep.mkdir(parents=True, exist_ok=True)
-            for db in folder.glob("*.db"):
-                shutil.copy2(db, keep / db.name)
+            for file in folder.glob("*.db"):
+                shutil.copy2(file, keep / file.name)
     finally:
-        for eng_url in [u for u in store._engines if str(folder) in u]:
-            store._engines.pop(eng_url).dispose()
+        for url in list(store._engines):
+            if str(folder) in url or any(url.endswith(f"/{name}") for name in made):
+                store._engines.pop(url).dispose()
         shutil.rmtree(folder, ignore_errors=True)
+        if made:
+            _drop(postgres or "", made)
     return result
 
 
-def _first_town(db: Path) -> str:
-    return list(store.towns(store.get_engine(db)))[1]
+def _database(folder: Path, size: int, postgres: str | None, made: list[str]) -> str:
+    """Where the database of one size lives: a file in the folder, or a new PostgreSQL database."""
+    if not postgres:
+        return str(folder / f"{size}.db")
+    from sqlalchemy import create_engine, text
+
+    name = f"lawdash_bench_{size}_{os.getpid()}"
+    admin = create_engine(f"{postgres}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    made.append(name)
+    return f"{postgres}/{name}"
+
+
+def _drop(postgres: str, names: list[str]) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{postgres}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        for name in names:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def machine() -> dict[str, object]:
@@ -366,7 +396,8 @@ def table(result: dict[str, object]) -> str:
     m = result["machine"]
     per: dict[str, dict[str, float]] = result["sizes"]  # type: ignore[assignment]
     lines = [
-        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['system']}; run {m['date']}.",  # type: ignore[index]
+        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['system']}; run {m['date']}; "  # type: ignore[index]
+        f"database: {result['backend']}.",
         "",
         "| size (records) | townships | overview ms (data only) | county page ms (data only) | overview rerun ms | county rerun ms | build s |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -419,11 +450,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-rows", type=int, default=50_000, help="大工作簿的行数")
     parser.add_argument("--no-rerun", action="store_true", help="不测页面重跑时间")
     parser.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks" / "latest.md", help="结果表格文件")
-    parser.add_argument("--keep", type=Path, default=None, help="保留生成的数据库到此目录")
+    parser.add_argument("--keep", type=Path, default=None, help="保留生成的 SQLite 数据库到此目录")
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        help="在此 PostgreSQL 服务器上建库测试，如 postgresql+psycopg://postgres@127.0.0.1:5432",
+    )
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     sessions = args.sessions if args.sessions is not None else (0 if args.json else 20)
-    result = run(sizes, sessions, args.large_rows, rerun=not args.no_rerun, keep=args.keep)
+    result = run(sizes, sessions, args.large_rows, not args.no_rerun, args.keep, args.postgres)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
