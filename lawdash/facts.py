@@ -55,6 +55,8 @@ def _number(x: object) -> float:
     """A cell's figure; text that is no number, and blanks, add nothing."""
     if isinstance(x, bool) or x is None:
         return 0.0
+    if isinstance(x, str) and (not x.isascii() or "_" in x):
+        return 0.0  # as pandas reads a figure: Python's float() would also take "１２０" and "1_000"
     try:
         f = float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):

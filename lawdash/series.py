@@ -140,11 +140,21 @@ def load_indicator_series(engine: Engine, town: str, year: int, as_of: dt.date, 
 
 
 def _reported(engine: Engine, tid: int, year: int, sheet: str) -> bool:
-    """Whether any workbook of that year brought the sheet (then a year with none of the indicator's rows is 0)."""
-    with Session(engine) as s:
-        q = select(store.Slice.id).where(
-            store.Slice.active, store.Slice.town_id == tid, store.Slice.year == year, store.Slice.sheet == sheet
+    """Whether the year has any stored row of the sheet (then a year without the indicator's rows is 0).
+
+    By the rows' dates, as figures are counted, not by the month their workbook names.
+    """
+    q = (
+        select(store.Record.id)
+        .join(store.Slice, store.Record.slice_id == store.Slice.id)
+        .where(
+            store.Slice.active,
+            store.Record.town_id == tid,
+            store.Record.sheet == sheet,
+            store.Record.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
         )
+    )
+    with Session(engine) as s:
         return s.scalar(q.limit(1)) is not None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -22,6 +21,7 @@ from lawdash.charts import (
 from lawdash.progress import STATUS_LABELS, STATUS_ORDER, IndicatorProgress, judge, lagging_first
 from lawdash.series import IndicatorSeries, indicator_series, village_matrix
 from lawdash.targets import TargetValue
+from tests.reference import Row, key_months, month_totals
 
 CAT = default_catalogue()
 VILLAGES = CAT.towns[0].villages
@@ -31,43 +31,36 @@ BIG = ChartContext("商酒务镇", 2024, AS_OF, big=True)
 STATUSES = ["done", "on_track", "behind", "far_behind", "no_target"]
 
 
-def records(*rows: tuple[str, str, dict[str, object]]) -> pd.DataFrame:
-    """A frame shaped like `load_records`: sheet key, datetime64 date, then the row's fields."""
-    return pd.DataFrame(
-        [{"sheet": sheet, "date": pd.Timestamp(date), **fields} for sheet, date, fields in rows]
-    ).astype({"date": "datetime64[ns]"})
-
-
-PUBLICITY = records(
+PUBLICITY: list[Row] = [
     ("publicity", "2024-01-05", {"materials": 1000, "village": "东村"}),
     ("publicity", "2024-03-05", {"materials": 1300, "village": ["东村", "西村"]}),
     ("publicity", "2024-05-10", {"materials": 200, "village": None}),
     ("publicity", "2024-06-10", {"materials": 300, "village": "李庄村"}),
-)
-PUBLICITY_2023 = records(
+]
+PUBLICITY_2023: list[Row] = [
     ("publicity", "2023-02-05", {"materials": 800, "village": "东村"}),
     ("publicity", "2023-09-05", {"materials": 4200, "village": "西村"}),
-)
-MEETINGS = records(
+]
+MEETINGS: list[Row] = [
     ("meetings", "2024-02-10", {"type": "专题会议"}),
     ("meetings", "2024-05-10", {"type": "专题会议"}),
-)
-TRAININGS = records(("trainings", "2024-03-10", {"trainees": 40}))
-DISPUTES = records(
+]
+TRAININGS: list[Row] = [("trainings", "2024-03-10", {"trainees": 40})]
+DISPUTES: list[Row] = [
     ("disputes", "2024-02-03", {"result": "调解成功", "village": "东村"}),
     ("disputes", "2024-03-09", {"result": "调解成功", "village": "西村"}),
     ("disputes", "2024-04-19", {"result": "调解未成", "village": "西村"}),
     ("disputes", "2024-05-19", {"result": "调解中", "village": "李庄村"}),
-)
-FRAMES = {"publicity": PUBLICITY, "meetings": MEETINGS, "trainings": TRAININGS, "disputes": DISPUTES}
+]
+ROWS = {"publicity": PUBLICITY, "meetings": MEETINGS, "trainings": TRAININGS, "disputes": DISPUTES}
 
 
 def series(ident: str, target: float | None, ctx: ChartContext = CTX) -> IndicatorSeries:
+    """The series of one indicator over the rows above, summed as the facts in the database would be."""
     ind = CAT.indicator(ident)
-    last = PUBLICITY_2023 if ind.sheet == "publicity" else None
-    return indicator_series(
-        ind, ctx.year, ctx.as_of, FRAMES[ind.sheet], last, TargetValue(target) if target is not None else None
-    )
+    months = month_totals(ind, ROWS[ind.sheet], ctx.year, ctx.as_of)
+    last = month_totals(ind, PUBLICITY_2023, ctx.year - 1) if ind.sheet == "publicity" else None
+    return indicator_series(ind, ctx.year, ctx.as_of, months, last, TargetValue(target) if target is not None else None)
 
 
 def materials(status: str = "far_behind", ctx: ChartContext = CTX, compact: bool = False) -> go.Figure:
@@ -104,7 +97,7 @@ def progress_rows() -> list[IndicatorProgress]:
 
 def heatmap(ctx: ChartContext = CTX) -> go.Figure:
     ind = CAT.indicator("villages_reached")
-    return village_heatmap(village_matrix(ind, PUBLICITY, VILLAGES, ctx.as_of.month), ind, ctx)
+    return village_heatmap(village_matrix(key_months(ind, PUBLICITY, ctx.year), VILLAGES, ctx.as_of.month), ind, ctx)
 
 
 def all_figures(ctx: ChartContext = CTX) -> dict[str, go.Figure]:
@@ -325,7 +318,7 @@ def test_heatmap_height_grows_with_the_villages() -> None:
 @pytest.mark.parametrize(("n", "ctx"), [(25, CTX), (25, BIG), (5, CTX)])
 def test_heatmap_plot_area_gives_each_village_24_px(n: int, ctx: ChartContext) -> None:
     ind = CAT.indicator("villages_reached")
-    fig = village_heatmap(village_matrix(ind, PUBLICITY, VILLAGES[:n], 6), ind, ctx)
+    fig = village_heatmap(village_matrix(key_months(ind, PUBLICITY, 2024), VILLAGES[:n], 6), ind, ctx)
     layout = fig.layout
     assert (layout.height - layout.margin.t - layout.margin.b) / n >= 24
 

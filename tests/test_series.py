@@ -8,32 +8,27 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from lawdash import facts
 from lawdash.catalogue import default_catalogue
 from lawdash.importer import import_workbooks
-from lawdash.progress import judge
+from lawdash.progress import judge, month_end, town_id_or_none
 from lawdash.series import (
+    IndicatorSeries,
     indicator_series,
     load_indicator_series,
     load_village_matrix,
     month_label,
     submissions,
-    village_matrix,
     villages_not_reached,
 )
 from lawdash.store import undo_batch
-from lawdash.targets import TargetValue
+from lawdash.targets import TargetValue, set_targets
 from tests.conftest import SAMPLES, TOWN
+from tests.reference import Row, store_rows
 
 CAT = default_catalogue()
 VILLAGES = CAT.towns[0].villages
 NA = None  # how a month with no value reads in `column(...)`
-
-
-def records(*rows: tuple[str, str, dict[str, object]]) -> pd.DataFrame:
-    """A frame shaped like `load_records`: sheet key, datetime64 date, then the row's fields."""
-    return pd.DataFrame(
-        [{"sheet": sheet, "date": pd.Timestamp(date), **fields} for sheet, date, fields in rows]
-    ).astype({"date": "datetime64[ns]"})
 
 
 def column(frame: pd.DataFrame, name: str) -> list[float | None]:
@@ -41,29 +36,29 @@ def column(frame: pd.DataFrame, name: str) -> list[float | None]:
     return [None if pd.isna(v) else float(v) for v in frame[name]]
 
 
-MEETINGS = records(
+MEETINGS: list[Row] = [
     ("meetings", "2024-01-10", {"type": "专题会议"}),
     ("meetings", "2024-01-20", {"type": "中心组学法"}),  # another indicator's row
     ("meetings", "2024-02-10", {"type": "会前学法"}),
     ("meetings", "2024-03-05", {"type": "专题会议"}),
     ("meetings", "2024-03-25", {"type": "专题会议"}),
     ("publicity", "2024-02-01", {"materials": 300}),  # another sheet
-)
-MEETINGS_2023 = records(
+]
+MEETINGS_2023: list[Row] = [
     ("meetings", "2023-02-10", {"type": "专题会议"}),
     ("meetings", "2023-06-10", {"type": "专题会议"}),
     ("meetings", "2023-06-12", {"type": "中心组学法"}),
     ("meetings", "2023-11-10", {"type": "专题会议"}),
-)
-PUBLICITY = records(
+]
+PUBLICITY: list[Row] = [
     ("publicity", "2024-01-05", {"materials": 1000.0, "village": "东村"}),
     ("publicity", "2024-01-20", {"materials": 200.0, "village": None}),  # a place that is no village
     ("publicity", "2024-03-05", {"materials": 1300.0, "village": ["东村", "西村"]}),
     ("publicity", "2024-03-15", {"materials": float("nan"), "village": "李庄村"}),  # no figure: nothing added
     ("publicity", "2024-04-02", {"materials": 500.0, "village": ["西村", "王庄村", "张庄村"]}),
     ("meetings", "2024-02-01", {"type": "专题会议", "attendees": 40, "village": "宋庄村"}),  # not publicity
-)
-DISPUTES = records(
+]
+DISPUTES: list[Row] = [
     ("disputes", "2024-01-03", {"result": "调解中", "village": "东村"}),
     ("disputes", "2024-02-03", {"result": "调解成功", "village": "东村"}),
     ("disputes", "2024-02-09", {"result": "调解成功", "village": "西村"}),
@@ -71,13 +66,30 @@ DISPUTES = records(
     ("disputes", "2024-03-03", {"result": "调解中", "village": "李庄村"}),
     ("disputes", "2024-04-03", {"result": "调解成功", "village": "李庄村"}),
     ("disputes", "2024-04-13", {"result": "调解未成", "village": "东村"}),
-)
+]
 
 
-def test_count_indicator_with_the_quarterly_plan() -> None:
-    s = indicator_series(
-        CAT.indicator("topic_meetings"), 2024, dt.date(2024, 4, 15), MEETINGS, MEETINGS_2023, TargetValue(4)
-    )
+def series(
+    engine: Engine, rows: list[Row], ident: str, as_of: dt.date, target: TargetValue | None = None, year: int = 2024
+) -> IndicatorSeries:
+    """The series of one indicator as the app reads it, with `rows` stored and the year's target set."""
+    store_rows(engine, rows)
+    if target is not None:
+        set_targets(engine, TOWN, year, {ident: target.value}, {ident: target.pace})
+    return load_indicator_series(engine, TOWN, year, as_of, CAT.indicator(ident))
+
+
+def matrix(
+    engine: Engine, rows: list[Row], ident: str, upto: int, villages: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """Village × month counts of 2024 as the app reads them, with `rows` stored, as of the end of month `upto`."""
+    if rows:
+        store_rows(engine, rows)
+    return load_village_matrix(engine, TOWN, 2024, month_end(2024, upto), CAT.indicator(ident), villages)
+
+
+def test_count_indicator_with_the_quarterly_plan(engine: Engine) -> None:
+    s = series(engine, MEETINGS + MEETINGS_2023, "topic_meetings", dt.date(2024, 4, 15), TargetValue(4))
     assert column(s.frame, "month") == list(range(1, 13))
     assert column(s.frame, "monthly") == [1, 0, 2, 0] + [NA] * 8
     assert column(s.frame, "cumulative") == [1, 1, 3, 3] + [NA] * 8
@@ -87,10 +99,8 @@ def test_count_indicator_with_the_quarterly_plan() -> None:
     assert s.has_last_year
 
 
-def test_sum_indicator_with_a_linear_pace() -> None:
-    s = indicator_series(
-        CAT.indicator("materials_distributed"), 2024, dt.date(2024, 3, 31), PUBLICITY, None, TargetValue(6000)
-    )
+def test_sum_indicator_with_a_linear_pace(engine: Engine) -> None:
+    s = series(engine, PUBLICITY, "materials_distributed", dt.date(2024, 3, 31), TargetValue(6000))
     assert column(s.frame, "monthly") == [1200, 0, 1300] + [NA] * 9
     assert column(s.frame, "cumulative") == [1200, 1200, 2500] + [NA] * 9
     assert column(s.frame, "pace") == [500.0 * m for m in range(1, 13)]  # T·m/12
@@ -99,26 +109,21 @@ def test_sum_indicator_with_a_linear_pace() -> None:
     assert not s.has_last_year
 
 
-def test_an_empty_last_year_is_no_last_year() -> None:
-    empty = PUBLICITY.iloc[0:0]
-    s = indicator_series(
-        CAT.indicator("materials_distributed"), 2024, dt.date(2024, 3, 31), PUBLICITY, empty, TargetValue(6000)
-    )
+def test_an_empty_last_year_is_no_last_year(engine: Engine) -> None:
+    # 2023 has meetings stored, but no publicity at all
+    s = series(engine, PUBLICITY + MEETINGS_2023, "materials_distributed", dt.date(2024, 3, 31), TargetValue(6000))
     assert not s.has_last_year
+    assert column(s.frame, "last_year") == [NA] * 12
 
 
-def test_a_past_year_shows_all_twelve_months() -> None:
-    s = indicator_series(
-        CAT.indicator("topic_meetings"), 2023, dt.date(2024, 5, 1), MEETINGS_2023, None, TargetValue(4)
-    )
+def test_a_past_year_shows_all_twelve_months(engine: Engine) -> None:
+    s = series(engine, MEETINGS_2023, "topic_meetings", dt.date(2024, 5, 1), TargetValue(4), year=2023)
     assert column(s.frame, "cumulative") == [0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3]
 
 
-def test_the_monthly_plan_of_a_target_overrides_the_catalogue_pace() -> None:
+def test_the_monthly_plan_of_a_target_overrides_the_catalogue_pace(engine: Engine) -> None:
     plan = (0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0)
-    s = indicator_series(
-        CAT.indicator("materials_distributed"), 2024, dt.date(2024, 3, 31), PUBLICITY, None, TargetValue(6000, plan)
-    )
+    s = series(engine, PUBLICITY, "materials_distributed", dt.date(2024, 3, 31), TargetValue(6000, plan))
     assert column(s.frame, "pace") == [0, 0, 0, 0, 0, 3000, 3000, 3000, 3000, 3000, 3000, 6000]
 
 
@@ -133,29 +138,25 @@ def test_the_monthly_plan_of_a_target_overrides_the_catalogue_pace() -> None:
     ],
 )
 def test_the_pace_line_at_the_as_of_month_is_the_expected_value_of_the_status(
-    ident: str, target: float, as_of: str
+    engine: Engine, ident: str, target: float, as_of: str
 ) -> None:
     ind, day = CAT.indicator(ident), dt.date.fromisoformat(as_of)
-    frames = {"meetings": MEETINGS, "publicity": PUBLICITY, "disputes": DISPUTES}
-    s = indicator_series(ind, 2024, day, frames[ind.sheet], None, TargetValue(target))
+    rows = {"meetings": MEETINGS, "publicity": PUBLICITY, "disputes": DISPUTES}
+    s = series(engine, rows[ind.sheet], ident, day, TargetValue(target))
     pace = s.frame.loc[s.frame["month"] == day.month, "pace"].iloc[0]
     assert pace == judge(ind, 0, TargetValue(target), day, 0.7).expected
 
 
-def test_distinct_villages_to_date_are_not_the_sum_of_the_months() -> None:
-    s = indicator_series(
-        CAT.indicator("villages_reached"), 2024, dt.date(2024, 5, 31), PUBLICITY, None, TargetValue(25)
-    )
+def test_distinct_villages_to_date_are_not_the_sum_of_the_months(engine: Engine) -> None:
+    s = series(engine, PUBLICITY, "villages_reached", dt.date(2024, 5, 31), TargetValue(25))
     # Jan 东村; Mar 东村 西村 (one cell) and 李庄村; Apr 西村 王庄村 张庄村 (one cell); Feb only another sheet
     assert column(s.frame, "monthly") == [1, 0, 3, 3, 0] + [NA] * 7
     assert column(s.frame, "cumulative") == [1, 1, 3, 5, 5] + [NA] * 7
     assert s.frame["cumulative"].iloc[4] < s.frame["monthly"].iloc[:5].sum()
 
 
-def test_success_rate_counts_only_concluded_cases() -> None:
-    s = indicator_series(
-        CAT.indicator("mediation_success_rate"), 2024, dt.date(2024, 4, 30), DISPUTES, None, TargetValue(90)
-    )
+def test_success_rate_counts_only_concluded_cases(engine: Engine) -> None:
+    s = series(engine, DISPUTES, "mediation_success_rate", dt.date(2024, 4, 30), TargetValue(90))
     # Jan and Mar: only 调解中, nothing concluded, so no rate (not 0 %)
     assert column(s.frame, "monthly") == [NA, 66.7, NA, 50.0] + [NA] * 8
     assert column(s.frame, "cumulative") == [NA, 66.7, 66.7, 60.0] + [NA] * 8  # 3 成功 of 5 concluded
@@ -164,15 +165,19 @@ def test_success_rate_counts_only_concluded_cases() -> None:
 
 
 @pytest.mark.parametrize("target", [None, TargetValue(100)])
-def test_a_tracked_only_indicator_has_no_target_and_no_pace(target: TargetValue | None) -> None:
-    s = indicator_series(CAT.indicator("disputes_mediated"), 2024, dt.date(2024, 4, 30), DISPUTES, None, target)
+def test_a_tracked_only_indicator_has_no_target_and_no_pace(engine: Engine, target: TargetValue | None) -> None:
+    ind, as_of = CAT.indicator("disputes_mediated"), dt.date(2024, 4, 30)
+    store_rows(engine, DISPUTES)
+    # the database refuses a target for it, so the series is given one directly
+    months = facts.month_totals(engine, town_id_or_none(engine, TOWN), ind, 2024, as_of)  # type: ignore[arg-type]
+    s = indicator_series(ind, 2024, as_of, months, None, target)
     assert column(s.frame, "cumulative") == [1, 4, 5, 7] + [NA] * 8
     assert s.target is None
     assert column(s.frame, "pace") == [NA] * 12
 
 
-def test_village_matrix_counts_rows_per_village_and_month() -> None:
-    m = village_matrix(CAT.indicator("villages_reached"), PUBLICITY, VILLAGES, 5)
+def test_village_matrix_counts_rows_per_village_and_month(engine: Engine) -> None:
+    m = matrix(engine, PUBLICITY, "villages_reached", 5)
     assert list(m.index) == list(VILLAGES)
     assert list(m.columns) == [1, 2, 3, 4, 5]
     assert m.loc["东村"].tolist() == [1, 0, 1, 0, 0]
@@ -182,33 +187,33 @@ def test_village_matrix_counts_rows_per_village_and_month() -> None:
     assert int(m.to_numpy().sum()) == 7  # the row with no village counts nowhere
 
 
-def test_village_matrix_stops_at_the_as_of_month() -> None:
-    m = village_matrix(CAT.indicator("villages_reached"), PUBLICITY, VILLAGES, 3)
+def test_village_matrix_stops_at_the_as_of_month(engine: Engine) -> None:
+    m = matrix(engine, PUBLICITY, "villages_reached", 3)
     assert list(m.columns) == [1, 2, 3]
     assert m.loc["王庄村"].tolist() == [0, 0, 0]
 
 
-def test_village_matrix_keeps_to_the_townships_villages() -> None:
-    m = village_matrix(CAT.indicator("villages_reached"), PUBLICITY, ("西村", "东村"), 5)
+def test_village_matrix_keeps_to_the_given_villages(engine: Engine) -> None:
+    m = matrix(engine, PUBLICITY, "villages_reached", 5, villages=("西村", "东村"))
     assert m.to_dict("index") == {"西村": {1: 0, 2: 0, 3: 1, 4: 1, 5: 0}, "东村": {1: 1, 2: 0, 3: 1, 4: 0, 5: 0}}
 
 
-def test_villages_not_reached_in_township_order() -> None:
-    m = village_matrix(CAT.indicator("villages_reached"), PUBLICITY, VILLAGES, 5)
+def test_villages_not_reached_in_township_order(engine: Engine) -> None:
+    m = matrix(engine, PUBLICITY, "villages_reached", 5)
     reached = {"东村", "西村", "李庄村", "王庄村", "张庄村"}
     assert villages_not_reached(m) == [v for v in VILLAGES if v not in reached]
     assert len(villages_not_reached(m)) == 20
 
 
-def test_village_matrix_of_disputes() -> None:
-    m = village_matrix(CAT.indicator("disputes_mediated"), DISPUTES, VILLAGES, 4)
+def test_village_matrix_of_disputes(engine: Engine) -> None:
+    m = matrix(engine, DISPUTES, "disputes_mediated", 4)
     assert m.loc["东村"].tolist() == [1, 1, 0, 1]
     assert m.loc["西村"].tolist() == [0, 2, 0, 0]
     assert villages_not_reached(m)[:3] == ["商酒务村", "南庄村", "北庄村"]
 
 
-def test_village_matrix_with_no_records_is_all_zeros() -> None:
-    m = village_matrix(CAT.indicator("disputes_mediated"), DISPUTES.iloc[0:0], VILLAGES, 2)
+def test_village_matrix_with_no_records_is_all_zeros(engine: Engine) -> None:
+    m = matrix(engine, [], "disputes_mediated", 2)
     assert m.shape == (25, 2)
     assert villages_not_reached(m) == list(VILLAGES)
 
