@@ -112,7 +112,7 @@ else:
                     "批次": b.id,
                     "时间": f"{b.created_at:%Y-%m-%d %H:%M}",
                     "月份": b.period,
-                    "文件": "、".join(str(f["name"]) for f in b.files),
+                    "文件": "、".join(str(f["name"]) for f in b.files) or f"（无文件：{b.user}）",
                     "行数": "，".join(f"{k} {n}" for k, n in b.rows.items() if n),
                     "状态": "已撤销" if b.status == "undone" else "有效",
                 }
