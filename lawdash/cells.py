@@ -35,10 +35,14 @@ class Parsed:
         return cls(value, code, message, False)
 
 
+_SPACES = re.compile(r"\s+")
+_HEADER_NOISE = re.compile(r"[\s*＊:：]")
+
+
 def normalize_text(value: object) -> str:
     """NFKC (full-width digits, letters and brackets to half-width), trimmed, inner runs of space collapsed."""
     text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 _UNIT_SUFFIX = re.compile(r"\([^)]*\)$")
@@ -47,7 +51,7 @@ _UNIT_SUFFIX = re.compile(r"\([^)]*\)$")
 def normalize_header(value: object) -> str:
     """A header as a key: no spaces or line breaks, no `*`, no trailing unit `（份）`."""
     text = unicodedata.normalize("NFKC", str(value))
-    text = re.sub(r"[\s*＊:：]", "", text)
+    text = _HEADER_NOISE.sub("", text)
     prev = None
     while prev != text:
         prev, text = text, _UNIT_SUFFIX.sub("", text)
@@ -65,12 +69,12 @@ def display(value: object) -> str:
     return str(value).strip()
 
 
-_BLANK_MARKS = {"", "/", "-", "—", "——", "－", "无"}
+BLANK_MARKS = frozenset({"", "/", "-", "—", "——", "－", "无"})
 
 
 def is_blank(value: object) -> bool:
     """Empty, or a mark clerks use for "nothing here" (`/`, `—`, `无`)."""
-    return value is None or (isinstance(value, str) and value.strip() in _BLANK_MARKS)
+    return value is None or (isinstance(value, str) and value.strip() in BLANK_MARKS)
 
 
 # ------------------------------------------------------------------ dates

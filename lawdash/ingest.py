@@ -6,23 +6,25 @@ and the problems found. `lawdash.store.import_workbooks` decides and writes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
-import io
+import itertools
 import logging
 import re
-import warnings
-import weakref
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import openpyxl
 from defusedxml import DefusedXmlException
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lawdash import safety
+from lawdash import reader, safety
 from lawdash.catalogue import Catalogue, Column, Sheet
 from lawdash.cells import (
+    BLANK_MARKS,
     Parsed,
     display,
     full_date_year,
@@ -36,6 +38,7 @@ from lawdash.cells import (
     parse_date,
 )
 from lawdash.problems import Code, Problem, Problems, Reported
+from lawdash.reader import Book, Grid, SheetData
 
 HEADER_SCAN_ROWS = 12
 log = logging.getLogger(__name__)
@@ -98,6 +101,7 @@ def read_workbooks(
 ) -> ReadResult:
     """Read every (file name, bytes) given; `town`, `year`, `month` override what files say."""
     result = ReadResult(rows={s.name: 0 for s in cat.sheets})
+    names = {s.key: s.name for s in cat.sheets}
     ctx = Context(cat, towns, town, year, month)
     slices: dict[SliceKey, list[Record]] = defaultdict(list)
     for name, data in inputs:
@@ -105,7 +109,8 @@ def read_workbooks(
         info = FileInfo(name, hashlib.sha256(data).hexdigest(), len(data))
         result.files.append(info)
         try:
-            records = _read_file(name, data, ctx, info, problems)
+            with _collector_paused():
+                records = _read_file(name, data, ctx, info, problems)
         except Exception:  # a bug met a file it did not expect: refuse the file, never crash the page
             log.exception("reading %s", name)
             records = []
@@ -114,9 +119,22 @@ def read_workbooks(
         if info.town:
             for rec in records:
                 slices[(info.town, *rec.period, rec.sheet)].append(rec)
-                result.rows[cat.sheet(rec.sheet).name] += 1
+                result.rows[names[rec.sheet]] += 1
     result.slices = dict(slices)
     return result
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading a file makes a few objects per cell and frees none of them until it ends: Python's cycle
+    collector would walk them over and over (a tenth of the time of a large file) to find no garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _internal(name: str) -> str:
@@ -124,18 +142,22 @@ def _internal(name: str) -> str:
 
 
 def open_workbook(data: bytes) -> openpyxl.Workbook | None:
-    """The workbook's values, or None when the file is refused (`lawdash.safety`) or unreadable.
+    """The clean copy as openpyxl reads it, or None when the file is refused (`lawdash.safety`) or unreadable.
 
-    For callers that say "not a workbook" in their own words; `open_checked` says why.
+    Ingest reads through `open_checked`; this is openpyxl's view of the same bytes, which the
+    hostile-input tests compare with what openpyxl reads from the original file.
     """
-    return open_checked("", data, Problems(""))
+    try:
+        return reader.load_openpyxl(safety.check("", data))
+    except Exception:
+        return None
 
 
-def open_checked(name: str, data: bytes, problems: Problems) -> openpyxl.Workbook | None:
+def open_checked(name: str, data: bytes, problems: Problems) -> Book | None:
     """The workbook's values, or None with the reason added to `problems` as a Chinese error.
 
-    The file passes `lawdash.safety.check` first; openpyxl then reads the clean copy it returns,
-    values only (formulas are never evaluated: a formula cell reads as the value Excel cached).
+    The file passes `lawdash.safety.check` first; `lawdash.reader` then reads the clean copy it
+    returns, values only (formulas are never evaluated: a formula cell reads as the value Excel cached).
     """
     try:
         checked = safety.check(name, data)
@@ -147,11 +169,7 @@ def open_checked(name: str, data: bytes, problems: Problems) -> openpyxl.Workboo
         problems.error(Code.INTERNAL, _internal(name))
         return None
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about parts it drops or cannot place; they hold no values,
-            # so this is not news for a clerk.
-            warnings.simplefilter("ignore", UserWarning)
-            wb = openpyxl.load_workbook(io.BytesIO(checked.data), data_only=True, keep_links=False)
+        book = reader.read_book(checked)
     except Exception as exc:  # whatever a malformed part makes openpyxl raise, the file is refused
         if _is_defused(exc):
             problems.error(
@@ -168,16 +186,7 @@ def open_checked(name: str, data: bytes, problems: Problems) -> openpyxl.Workboo
         return None
     if checked.macros:
         problems.warn(Code.MACROS_IGNORED, f"文件“{name}”含有宏：已忽略工作簿中的宏，只读取单元格中的值")
-    scans = {s.name: s for s in checked.sheets}
-    pairs = (
-        zip(wb.worksheets, checked.sheets, strict=True)
-        if len(wb.worksheets) == len(checked.sheets)
-        else ((ws, scans.get(ws.title)) for ws in wb.worksheets)
-    )
-    for ws, scan in pairs:
-        if scan is not None and scan.formulas:
-            _FORMULAS[ws] = frozenset(scan.formulas)
-    return wb
+    return book
 
 
 def _is_defused(exc: BaseException | None) -> bool:
@@ -192,13 +201,15 @@ def _is_defused(exc: BaseException | None) -> bool:
 
 # ------------------------------------------------------------------ a worksheet's values, sparse
 
-Grid = dict[int, dict[int, object]]  # row -> column -> value, only cells that hold one
-_GRIDS: weakref.WeakKeyDictionary[Worksheet, Grid] = weakref.WeakKeyDictionary()
-# formula cells with no cached value, per worksheet opened by `open_checked`
-_FORMULAS: weakref.WeakKeyDictionary[Worksheet, frozenset[tuple[int, int]]] = weakref.WeakKeyDictionary()
+Sheetlike = SheetData | Worksheet  # a worksheet built in memory with openpyxl is read the same way
 
 
-def grid(ws: Worksheet) -> Grid:
+def as_sheet(ws: Sheetlike) -> SheetData:
+    """The values of a worksheet, read by `lawdash.reader` or built in memory with openpyxl."""
+    return ws if isinstance(ws, SheetData) else reader.sheet_from_worksheet(ws)
+
+
+def grid(ws: Sheetlike) -> Grid:
     """The cells of a worksheet that hold a value, by row and column, within the ledger's bounds.
 
     Every loop of ingest goes through this rather than `iter_rows`: iter_rows walks (and creates)
@@ -207,18 +218,10 @@ def grid(ws: Worksheet) -> Grid:
     not data. Values beyond `safety.MAX_ROWS` x `safety.MAX_COLS` are refused before a workbook is
     opened; here they are simply out of reach.
     """
-    if (found := _GRIDS.get(ws)) is not None:
-        return found
-    out: Grid = defaultdict(dict)
-    for (r, c), cell in ws._cells.items():
-        if cell.value is not None and r <= safety.MAX_ROWS and c <= safety.MAX_COLS:
-            out[r][c] = cell.value
-    result = {r: dict(sorted(cols.items())) for r, cols in sorted(out.items())}
-    _GRIDS[ws] = result
-    return result
+    return as_sheet(ws).grid
 
 
-def _row_values(ws: Worksheet, row: int) -> list[tuple[int, object]]:
+def _row_values(ws: Sheetlike, row: int) -> list[tuple[int, object]]:
     return list(grid(ws).get(row, {}).items())
 
 
@@ -227,7 +230,7 @@ def _read_file(name: str, data: bytes, ctx: Context, info: FileInfo, problems: P
     if wb is None:
         return []
     cat = ctx.cat
-    found: list[tuple[Worksheet, Sheet, int, dict[int, Column]]] = []
+    found: list[tuple[SheetData, Sheet, int, dict[int, Column]]] = []
     titles: list[str] = [name]
     helper = {normalize_header(h) for h in cat.helper_sheets}
     for ws in wb.worksheets:
@@ -271,15 +274,20 @@ def _read_file(name: str, data: bytes, ctx: Context, info: FileInfo, problems: P
     return records
 
 
-def _has_content(ws: Worksheet) -> bool:
-    return any(not is_blank(v) for r, cols in grid(ws).items() if r <= 50 for v in cols.values())
+def _rows_before(ws: Sheetlike, row: int) -> Iterator[dict[int, object]]:
+    """The rows above `row` (a grid's rows are in ascending order: the rest is not looked at)."""
+    return (cols for _, cols in itertools.takewhile(lambda item: item[0] < row, grid(ws).items()))
 
 
-def _title_texts(ws: Worksheet, header_row: int) -> list[str]:
-    return [v for r, cols in grid(ws).items() if r < header_row for v in cols.values() if isinstance(v, str)]
+def _has_content(ws: Sheetlike) -> bool:
+    return any(not is_blank(v) for cols in _rows_before(ws, 51) for v in cols.values())
 
 
-def find_header(ws: Worksheet, sheet: Sheet) -> tuple[int, dict[int, Column]] | None:
+def _title_texts(ws: Sheetlike, header_row: int) -> list[str]:
+    return [v for cols in _rows_before(ws, header_row) for v in cols.values() if isinstance(v, str)]
+
+
+def find_header(ws: Sheetlike, sheet: Sheet) -> tuple[int, dict[int, Column]] | None:
     """The header row among the first rows: the one naming most of the sheet's columns."""
     lookup: dict[str, Column] = {}
     for c in sheet.columns:
@@ -296,7 +304,7 @@ def find_header(ws: Worksheet, sheet: Sheet) -> tuple[int, dict[int, Column]] | 
     return best
 
 
-def _sheet_by_header(ws: Worksheet, cat: Catalogue) -> tuple[Sheet | None, tuple[int, dict[int, Column]] | None]:
+def _sheet_by_header(ws: Sheetlike, cat: Catalogue) -> tuple[Sheet | None, tuple[int, dict[int, Column]] | None]:
     """A tab with an unknown name is still a known sheet if its header names all required columns."""
     candidates = []
     for sheet in cat.sheets:
@@ -339,22 +347,24 @@ def _resolve_period_from_text(info: FileInfo, ctx: Context, titles: list[str]) -
 
 def _assign_periods(info: FileInfo, records: list[Record], problems: Problems) -> None:
     """Each record's (year, month): the file's month when it names one, else the month of its date."""
-    months = Counter((r.date.year, r.date.month) for r in records)
+    month_of = [(d.year, d.month) for d in (rec.date for rec in records)]
+    months = Counter(month_of)
     if not (info.year and info.month) and len(months) == 1:
         info.year, info.month = next(iter(months))
     if info.year and info.month:
-        for rec in records:
-            rec.period = (info.year, info.month)
-            if (rec.date.year, rec.date.month) != rec.period:
+        period = (info.year, info.month)
+        for rec, month in zip(records, month_of, strict=True):
+            rec.period = period
+            if month != period:
                 _warn_at_date(
                     rec,
                     problems,
                     f"日期 {rec.date:%Y-%m-%d} 不在本台账所属月份（{info.year}年{info.month}月），仍按日期计入",
                 )
         return
-    for rec in records:
-        rec.period = (rec.date.year, rec.date.month)
-        if info.year and rec.date.year != info.year:
+    for rec, month in zip(records, month_of, strict=True):
+        rec.period = month
+        if info.year and month[0] != info.year:
             _warn_at_date(rec, problems, f"日期 {rec.date:%Y-%m-%d} 不在本台账所属年度（{info.year}年），仍按日期计入")
     if len(months) > 1:
         parts = "、".join(f"{y}年{m}月 {n} 行" for (y, m), n in sorted(months.items()))
@@ -367,7 +377,7 @@ def _warn_at_date(rec: Record, problems: Problems, message: str) -> None:
 
 
 def read_rows(
-    ws: Worksheet,
+    ws: Sheetlike,
     sheet: Sheet,
     header_row: int,
     mapping: dict[int, Column],
@@ -375,22 +385,28 @@ def read_rows(
     ctx: Context,
     problems: Problems,
 ) -> list[Record]:
+    ws = as_sheet(ws)
+    title = ws.title
     headers = {ci: display(v) for ci, v in _row_values(ws, header_row) if not is_blank(v)}
     extras = {ci: h for ci, h in headers.items() if ci not in mapping}
     merged = _merged_fill(ws, header_row)
-    formulas = _FORMULAS.get(ws, frozenset())
+    formulas = ws.formulas
     formula_rows = {r for r, c in formulas if r > header_row and c in mapping}
     markers = {normalize_header(m) for m in ctx.cat.skip_row_markers}
+    marks: dict[str, bool] = {}  # text -> is a skip-row marker; a month repeats the same texts
     date_col = next((ci for ci, c in mapping.items() if c.kind == "date"), None)
+    columns = (*mapping, *extras)
     values = grid(ws)
     raw_rows: list[tuple[int, dict[int, object]]] = []
     for r in sorted({*values, *merged, *formula_rows}):
         if r <= header_row:
             continue
-        cells = dict(sorted({**values.get(r, {}), **merged.get(r, {})}.items()))
-        if r not in formula_rows and all(is_blank(cells.get(ci)) for ci in (*mapping, *extras)):
+        cells = values.get(r, {})
+        if r in merged:
+            cells = dict(sorted({**cells, **merged[r]}.items()))
+        if r not in formula_rows and _blank_row(cells, columns):
             continue
-        if any(isinstance(v, str) and normalize_header(v) in markers for v in cells.values()):
+        if _total_row(cells, markers, marks):
             continue
         raw_rows.append((r, cells))
 
@@ -400,49 +416,89 @@ def read_rows(
         year_hint = years.most_common(1)[0][0] if years else None
 
     villages = ctx.towns.get(info.town or "", ())
+    keys = {ci: c.key for ci, c in mapping.items()}  # shared by the records of this sheet, read only
+    # What a cell says depends only on its column and value (the year and villages are fixed here):
+    # each distinct value of a column is read once. Non-text values are keyed with their type, which
+    # keeps True, 1 and 1.0 apart.
+    columns_read = [(ci, col, col.key, {}) for ci, col in mapping.items()]
     records = []
     for r, cells in raw_rows:
-        fields: dict[str, object] = {"_cols": {ci: c.key for ci, c in mapping.items()}, "_tab": ws.title}
+        fields: dict[str, object] = {"_cols": keys, "_tab": title}
         ok = True
-        for ci, col in mapping.items():
+        for ci, col, field_key, seen in columns_read:
             value = cells.get(ci)
-            if (r, ci) in formulas:
+            if formulas and (r, ci) in formulas:
                 problems.error(
                     Code.FORMULA,
                     "单元格含公式但没有计算结果，请在 Excel 中打开后保存，再重新上传",
-                    sheet=ws.title,
+                    sheet=title,
                     row=r,
                     col=ci,
                 )
                 ok = False
-                fields[col.key] = None
+                fields[field_key] = None
                 continue
-            if is_blank(value):
-                if col.required:
-                    problems.error(Code.MISSING_VALUE, f"“{col.name}”未填写", sheet=ws.title, row=r, col=ci)
-                    ok = False
-                fields[col.key] = None
-                continue
-            if col.kind == "place":  # any place is kept; the villages it names are counted
-                found, guesses = match_places(value, villages)
-                for message in guesses:
-                    problems.warn(Code.VILLAGE_COMPLETED, message, sheet=ws.title, row=r, col=ci)
-                fields[col.key] = display(value)
-                fields["village"] = found[0] if len(found) == 1 else (found or None)
-                continue
-            parsed = _parse(value, col, year_hint, villages, sheet, ctx)
-            if parsed.code:
-                (problems.error if parsed.is_error else problems.warn)(
-                    parsed.code, parsed.message or "", sheet=ws.title, row=r, col=ci
-                )
-            ok = ok and not parsed.is_error
-            fields[col.key] = parsed.value
-        extra = {extras[ci]: display(v) for ci, v in cells.items() if ci in extras and not is_blank(v)}
-        if extra:
-            fields["extra"] = extra
+            key = value if value is None or type(value) is str else (type(value), value)
+            if (out := seen.get(key)) is None:
+                out = seen[key] = _read_cell(value, col, year_hint, villages, sheet, ctx)
+            fields[field_key], more = out
+            if more is not None:  # a village named, a problem, or both
+                village, found_problems, good = more
+                for is_error, code, message in found_problems:
+                    (problems.error if is_error else problems.warn)(code, message, sheet=title, row=r, col=ci)
+                if village is not _NO_VILLAGE:
+                    fields["village"] = list(village) if isinstance(village, tuple) else village
+                ok = ok and good
+        if extras:
+            extra = {extras[ci]: display(v) for ci, v in cells.items() if ci in extras and not is_blank(v)}
+            if extra:
+                fields["extra"] = extra
         if ok:
             records.append(Record(sheet.key, info.name, r, fields))
     return records
+
+
+_NO_VILLAGE = object()  # the cell sets no `village` field
+# A cell's field value, and None or (the village it names, its problems, whether its row may be kept)
+CellRead = tuple[object, tuple[object, tuple[tuple[bool, Code, str], ...], bool] | None]
+
+
+def _read_cell(
+    value: object, col: Column, year: int | None, villages: tuple[str, ...], sheet: Sheet, ctx: Context
+) -> CellRead:
+    """What one cell of a column gives: its field value and, when there is any, the rest (see `CellRead`)."""
+    if is_blank(value):
+        if col.required:
+            return None, (_NO_VILLAGE, ((True, Code.MISSING_VALUE, f"“{col.name}”未填写"),), False)
+        return None, None
+    if col.kind == "place":  # any place is kept; the villages it names are counted
+        found, guesses = match_places(value, villages)
+        village = found[0] if len(found) == 1 else (tuple(found) or None)
+        return display(value), (village, tuple((False, Code.VILLAGE_COMPLETED, m) for m in guesses), True)
+    parsed = _parse(value, col, year, villages, sheet, ctx)
+    if not parsed.code:
+        return parsed.value, None
+    return parsed.value, (_NO_VILLAGE, ((parsed.is_error, parsed.code, parsed.message or ""),), not parsed.is_error)
+
+
+def _blank_row(cells: dict[int, object], columns: tuple[int, ...]) -> bool:
+    """No value under any header (`is_blank` inlined: this runs for every row)."""
+    for ci in columns:
+        v = cells.get(ci)
+        if v is not None and not (isinstance(v, str) and v.strip() in BLANK_MARKS):
+            return False
+    return True
+
+
+def _total_row(cells: dict[int, object], markers: set[str], seen: dict[str, bool]) -> bool:
+    """A row labelled as a total (合计, 小 计：) is not a record; `seen` remembers each text's answer."""
+    for v in cells.values():
+        if isinstance(v, str):
+            if (found := seen.get(v)) is None:
+                found = seen[v] = normalize_header(v) in markers
+            if found:
+                return True
+    return False
 
 
 def _parse(
@@ -475,7 +531,7 @@ def _parse(
     return Parsed(display(value))
 
 
-def _merged_fill(ws: Worksheet, header_row: int) -> Grid:
+def _merged_fill(ws: SheetData, header_row: int) -> Grid:
     """Every cell of a merged range below the header, by row and column, with the range's top-left value.
 
     Ranges are clipped to the cells that hold values: a village merged from A3 down to row 1048576
@@ -485,14 +541,14 @@ def _merged_fill(ws: Worksheet, header_row: int) -> Grid:
     max_row = max(values, default=0)
     max_col = max((max(cols) for cols in values.values()), default=0)
     fill: Grid = defaultdict(dict)
-    for rng in ws.merged_cells.ranges:
-        if rng.max_row <= header_row:
+    for min_row, min_col, max_r, max_c in ws.merged:
+        if max_r <= header_row:
             continue
-        value = values.get(rng.min_row, {}).get(rng.min_col)
+        value = values.get(min_row, {}).get(min_col)
         if value is None:
             continue
-        for r in range(max(rng.min_row, header_row + 1), min(rng.max_row, max_row) + 1):
-            for c in range(rng.min_col, min(rng.max_col, max_col) + 1):
-                if (r, c) != (rng.min_row, rng.min_col):
+        for r in range(max(min_row, header_row + 1), min(max_r, max_row) + 1):
+            for c in range(min_col, min(max_c, max_col) + 1):
+                if (r, c) != (min_row, min_col):
                     fill[r][c] = value
     return dict(fill)

@@ -29,7 +29,15 @@ load in bounded time and memory. In order:
    rewritten worksheets): drawings, pictures, comments, tables, pivot caches, external links and
    macros never reach a parser. Every part openpyxl does parse is bounded (size, tags, count).
    openpyxl parses XML with defusedxml (it does whenever defusedxml is installed), and
-   `lawdash.ingest` turns its refusal into a Chinese error as well.
+   `lawdash.ingest` turns its refusal into a Chinese error as well. The copy also carries the
+   package relationships (`_rels/.rels`, written here, never copied), which calamine needs to find
+   the workbook: `lawdash.reader` reads values with calamine and falls back to openpyxl;
+7. what calamine would read otherwise than openpyxl is noted for `lawdash.reader`: the cells
+   whose value is not a plain number, index or text (errors, booleans, ISO dates, formula text,
+   negative, large or odd numbers, empty texts: `SheetScan.odd`), and why calamine may read the
+   whole workbook otherwise (`Checked.doubt`: a text that may hold an `_xHHHH_` escape, which
+   calamine decodes and openpyxl does not; an empty shared string). Texts with spaces at either
+   end always carry xml:space="preserve" in the copy (calamine trims them otherwise).
 
 The limits are module constants; Streamlit's `server.maxUploadSize` in .streamlit/config.toml
 (20, in MB) stops bigger uploads in the browser before they reach lawdash, and
@@ -46,6 +54,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
+from xml.sax.saxutils import escape as xml_escape
 
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
@@ -76,6 +85,7 @@ MAX_STYLES_BYTES = 20 * MB
 MAX_STYLE_TAGS = 200_000  # Excel itself stops at 64000 cell formats
 MAX_STRINGS_BYTES = 50 * MB
 MAX_SHEET_OUTPUT_BYTES = 50 * MB  # a worksheet once the empty cells are gone
+MAX_STORED_SHEETS = 16 * MB  # worksheets kept uncompressed in the clean copy (the rest is deflated), all sheets
 MAX_RUN_BYTES = 8 * MB  # sheet XML between two cell or row starts: one cell's text is at most 32767 characters
 CHUNK = 64 * 1024
 
@@ -116,13 +126,16 @@ class SheetScan:
     max_col: int = 0
     merged: int = 0  # cells covered by merged ranges, after clipping
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row, col): a formula with no cached value
+    # (row, col) -> (t, s, text of <v>) for the cells calamine may read otherwise than openpyxl
+    odd: dict[tuple[int, int], tuple[bytes, bytes | None, bytes]] = field(default_factory=dict)
 
 
 @dataclass
 class Checked:
-    data: bytes  # the clean .xlsx for openpyxl
+    data: bytes  # the clean .xlsx for openpyxl and calamine
     sheets: list[SheetScan]  # worksheets in workbook order, as openpyxl lists them
     macros: bool = False
+    doubt: str = ""  # why calamine may read this workbook otherwise than openpyxl (see the module docstring)
 
 
 def mb(n: int) -> str:
@@ -223,6 +236,7 @@ class _Package:
         self.total = 0  # bytes inflated so far, all entries
         self.cells = 0  # cells handed to openpyxl so far, all sheets
         self.merged = 0
+        self.doubt = ""
 
     # ---- errors
 
@@ -446,9 +460,12 @@ class _Package:
         buffer = io.BytesIO()
         scans: dict[str, SheetScan] = {}
         macros = False
+        stored = 0  # worksheet bytes kept uncompressed in the copy
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as clean:
             for part in (ARC_CONTENT_TYPES, workbook, rels_path):
                 clean.writestr(part, parts[part])
+            if _PACKAGE_RELS not in {*sheet_parts, ARC_STYLE, strings_part, *parts}:
+                clean.writestr(_PACKAGE_RELS, _package_rels(workbook))
             for filename, info in infos.items():
                 if filename in parts:
                     continue
@@ -458,7 +475,13 @@ class _Package:
                     sheet_name = sheet_parts[filename][0]
                     scan, pieces = self.worksheet(info, sheet_name)
                     scans[filename] = scan
-                    with clean.open(filename, "w") as out:
+                    size = sum(map(len, pieces))
+                    entry: str | zipfile.ZipInfo = filename
+                    if stored + size <= MAX_STORED_SHEETS:  # not compressed: calamine need not inflate it again
+                        stored += size
+                        entry = zipfile.ZipInfo(filename)
+                        entry.compress_type = zipfile.ZIP_STORED
+                    with clean.open(entry, "w") as out:
                         for piece in pieces:
                             out.write(piece)
                 elif filename in sheet_parts:  # a chart sheet: kept for openpyxl's sheet order, its drawing is not
@@ -471,7 +494,7 @@ class _Package:
                     for _ in self.inflate(info):
                         pass
         ordered = [scans[part] for _, part, chart in sheets if not chart]
-        return Checked(buffer.getvalue(), ordered, macros)
+        return Checked(buffer.getvalue(), ordered, macros, self.doubt)
 
     # ---- worksheets
 
@@ -500,6 +523,20 @@ class _Package:
         return rewriter.scan, xml
 
 
+_PACKAGE_RELS = "_rels/.rels"
+
+
+def _package_rels(workbook: str) -> bytes:
+    """The package relationships naming the workbook part: calamine finds the workbook through them."""
+    target = xml_escape("/" + workbook, {'"': "&quot;"})
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        f'officeDocument" Target="{target}"/></Relationships>'
+    ).encode()
+
+
 def _workbook_part(manifest: Manifest) -> str | None:
     """The workbook's part name, found the way openpyxl finds it."""
     for content_type in _WORKBOOK_TYPES:
@@ -523,12 +560,39 @@ _MERGE_CELLS = re.compile(rb"<(" + _NAME + rb")mergeCells(?=[\s/>])[^>]*?(/?)>")
 _MERGE_REF = re.compile(rb"<" + _NAME + rb"mergeCell(?=[\s/>])[^>]*?\sref\s*=\s*[\"']([^\"']*)[\"']")
 _START_AT = re.compile(rb"<(?:row|c|[A-Za-z_][\w.-]*:(?:row|c))(?=[\s/>])")
 _ROW_AT = re.compile(rb"<(?:row|[A-Za-z_][\w.-]*:row)(?=[\s/>])")
-# Whole rows as Excel writes them: plain values and plain inline strings, nothing else. A block of
-# these goes to openpyxl as it is, after a look in C; anything else is rewritten cell by cell.
-_PLAIN_ROWS = re.compile(
-    rb"(?:\s*(?:<row(?=[\s/>])[^>]*/>|<row(?=[\s/>])[^>]*>(?:\s*<c(?=[\s/>])[^>]*?(?:/>|>"
-    rb"(?:<v>[^<]*</v>|<is><t(?:\s[^>]*)?>[^<]*</t></is>)?</c>))*\s*</row>))*\s*"
+# Whole rows as Excel writes them: plain numbers (or string indexes) and plain inline strings,
+# nothing else. A block of these goes to openpyxl and calamine as it is, after a look in C; anything
+# else is rewritten cell by cell (and what calamine reads otherwise than openpyxl is noted there).
+# A text without xml:space="preserve" has no space at either end: calamine would trim it.
+# Numbers calamine and openpyxl read alike under any number format: whole ones below a million (no
+# date beyond 9999 then, no precision lost), and fractions of at most 15 digits (never whole once read)
+_NUMBER = rb"[0-9]{1,6}(?:\.[0-9]{0,8}[1-9])?"
+_PLAIN_NUMBER = re.compile(_NUMBER)
+_PLAIN_TEXT = rb"(?:<t>[^\s<](?:[^<]*[^\s<])?</t>|<t xml:space=\"preserve\">[^<]+</t>)"  # not empty
+_PLAIN_ATTRS = (
+    rb"(?:\s+(?:(?!t\s*=)[^\s=<>/]+\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*')"
+    rb"|t\s*=\s*(?:\"(?:s|n|inlineStr)\"|'(?:s|n|inlineStr)')))*\s*"
 )
+_PLAIN_ROWS = re.compile(
+    rb"(?:\s*(?:<row(?=[\s/>])[^>]*/>|<row(?=[\s/>])[^>]*>(?:\s*<c(?=[\s/>])" + _PLAIN_ATTRS + rb"(?:/>|>"
+    rb"(?:<v>" + _NUMBER + rb"</v>|<is>" + _PLAIN_TEXT + rb"</is>)?</c>))*\s*</row>))*\s*"
+)
+# The same, as Excel and openpyxl write them: every row and cell with its address (a cell's row is its
+# row's), no cell or row empty, double quotes. Such rows are counted from their row numbers alone.
+_STRICT_ATTRS = rb"(?:\s+(?:(?![rt]\s*=)[^\s=<>/]+\s*=\s*\"[^\"<>]*\"|t=\"(?:s|n|inlineStr)\"))*\s*"
+_STRICT_ROWS = re.compile(
+    rb"(?:\s*<row r=\"([0-9]{1,7})\"(?:\s+(?!r\s*=)[^\s=<>/]+\s*=\s*\"[^\"<>]*\")*\s*>"
+    rb"(?:\s*<c r=\"[A-Z]{1,3}\1\""
+    + _STRICT_ATTRS
+    + rb">(?:<v>"
+    + _NUMBER
+    + rb"</v>|<is>"
+    + _PLAIN_TEXT
+    + rb"</is>)</c>)+"
+    rb"\s*</row>)*\s*"
+)
+_STRICT_ROW_R = re.compile(rb"<row r=\"([0-9]{1,7})\"")
+_STRICT_COL = re.compile(rb"<c r=\"([A-Z]{1,3})")
 _CELL_R = re.compile(rb"<c(?=[\s/>])[^>]*?\sr\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,9})[\"']")
 # Cells and rows with nothing in them, left out in C before Python looks at what remains. Only used
 # when no row or cell of the sheet lacks its address (_NO_R): then leaving one out moves no other.
@@ -551,7 +615,8 @@ _VALUE = re.compile(rb"<" + _NAME + rb"v(?:\s[^>]*)?>([^<]*)</")
 _INLINE = re.compile(rb"<" + _NAME + rb"is(?=[\s/>])")
 _PHONETIC = re.compile(rb"<(" + _NAME + rb")rPh(?=[\s/>])[^>]*?(?:/>|>.*?</\1rPh>)", re.DOTALL)
 _TEXT = re.compile(rb"<" + _NAME + rb"t(?:\s[^>]*)?>([^<]*)</")
-_PLAIN_STRINGS = re.compile(rb"(?:\s*<si><t(?:\s[^>]*)?>[^<]*</t></si>)*\s*")
+_PLAIN_STRINGS = re.compile(rb"(?:\s*<si>" + _PLAIN_TEXT + rb"</si>)*\s*")
+_ESCAPE_MARKS = (b"_x", b"_X", b"005F_", b"005f_")  # `_x000D_`; openpyxl drops `x005F_` from shared strings
 _SI_AT = re.compile(rb"<" + _NAME + rb"si(?=[\s/>])")
 _SI = re.compile(rb"<(" + _NAME + rb")si(?=[\s/>])[^>]*?(?:/>|>(.*?)</\1si>)", re.DOTALL)
 _COLUMNS: dict[bytes, int] = {}  # column letters seen, to their number
@@ -739,6 +804,10 @@ class _SheetRewriter(_Rewriter):
 
     def _block(self, block: bytes) -> None:
         if self.drop:
+            # Rows as Excel and openpyxl write them pass one look in C: then nothing below would find a
+            # cell without an address or an empty cell or row, and the plain rows' test would pass.
+            if not self.in_row and _STRICT_ROWS.fullmatch(block) and self._strict(block):
+                return
             if _NO_R.search(block):
                 raise _KeepEverything
             block, cells = _EMPTY_CELL.subn(b"", block)
@@ -770,20 +839,35 @@ class _SheetRewriter(_Rewriter):
     def _plain(self, block: bytes) -> bool:
         """Whole rows of plain cells, each with its address: counted and measured in C, kept as they are."""
         coords = _CELL_R.findall(block)
-        package, scan = self.package, self.scan
-        if package.cells + len(coords) > MAX_CELLS:
+        self._count(len(coords))
+        rows = max((int(r) for _, r in coords), default=0)
+        cols = max((self._column(letters) for letters in {c for c, _ in coords}), default=0)
+        return self._measured(block, len(coords), rows, cols)
+
+    def _strict(self, block: bytes) -> bool:
+        """`_plain` for rows of `_STRICT_ROWS`, where each cell's row is its row's: no tuple made per cell."""
+        cells = block.count(b'<c r="')
+        self._count(cells)
+        rows = max(map(int, _STRICT_ROW_R.findall(block)), default=0)
+        cols = max(map(self._column, set(_STRICT_COL.findall(block))), default=0)
+        return self._measured(block, cells, rows, cols)
+
+    def _count(self, cells: int) -> None:
+        package = self.package
+        if package.cells + cells > MAX_CELLS:
             raise self.reject(
                 Code.TOO_MANY_CELLS,
                 f"文件“{package.name}”中的单元格过多（整个工作簿超过 {MAX_CELLS} 个），"
                 "不是正常的月度台账；请删除多余内容后重新上传",
             )
-        rows = max((int(r) for _, r in coords), default=0)
-        cols = max((self._column(letters) for letters in {c for c, _ in coords}), default=0)
+
+    def _measured(self, block: bytes, cells: int, rows: int, cols: int) -> bool:
         if rows > MAX_ROWS or cols > MAX_COLS:
             return False  # cell by cell, to name the cell (if it holds a value)
+        scan = self.scan
         scan.max_row, scan.max_col = max(scan.max_row, rows), max(scan.max_col, cols)
-        scan.cells += len(coords)
-        package.cells += len(coords)
+        scan.cells += cells
+        self.package.cells += cells
         self._keep(block)
         return True
 
@@ -837,6 +921,12 @@ class _SheetRewriter(_Rewriter):
             self.open_row = True
         letters = _LETTERS.get(col) or _LETTERS.setdefault(col, get_column_letter(col).encode())
         s = _S_ATTR.search(attrs)
+        if (
+            kind not in (b"s", b"n", b"inlineStr")
+            or (kind == b"n" and not _PLAIN_NUMBER.fullmatch(text))
+            or (kind == b"inlineStr" and not text)  # calamine cannot tell an empty text from no value
+        ):
+            scan.odd[(row, col)] = (kind, s[1] if s else None, text)
         out.append(b'<%sc r="%s%d"' % (p, letters, row))
         if s:
             out.append(b' s="%s"' % s[1])
@@ -849,6 +939,8 @@ class _SheetRewriter(_Rewriter):
 
     def _keep(self, block: bytes) -> None:
         self.size += len(block)
+        if not self.package.doubt and b"_" in block and any(m in block for m in _ESCAPE_MARKS):
+            self.package.doubt = "a text may hold an _xHHHH_ escape"
         if self.size > MAX_SHEET_OUTPUT_BYTES:
             raise self.reject(
                 Code.TOO_MANY_CELLS,
@@ -948,6 +1040,8 @@ class _StringsRewriter(_Rewriter):
     def _block(self, block: bytes) -> None:
         if self.count + len(_SI_AT.findall(block)) > MAX_SHARED_STRINGS:  # counted in C first
             raise self._too_many()
+        if not self.package.doubt and b"_" in block and any(m in block for m in _ESCAPE_MARKS):
+            self.package.doubt = "a text may hold an _xHHHH_ escape"
         if _PLAIN_STRINGS.fullmatch(block):  # as Excel writes them: kept as they are
             self.count += block.count(b"<si>")
             self.blocks.append(block)
@@ -959,5 +1053,7 @@ class _StringsRewriter(_Rewriter):
                 raise self._too_many()
             p = m[1]
             text = _text(m[2]) if m[2] else b""
+            if not text:
+                self.package.doubt = self.package.doubt or "an empty shared string"
             out.append(b'<%ssi><%st xml:space="preserve">%s</%st></%ssi>' % (p, p, text, p, p))
         self.blocks.append(b"".join(out))

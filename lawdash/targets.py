@@ -110,7 +110,7 @@ def read_targets_workbook(name: str, data: bytes, cat: Catalogue | None = None) 
     ws = wb[TARGET_SHEET] if TARGET_SHEET in wb.sheetnames else wb.worksheets[0]
     out: dict[str, float] = {}
     header: dict[str, int] | None = None
-    for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    for r, values in ws.rows():
         if header is None:
             keys = {normalize_header(v): i for i, v in enumerate(values) if isinstance(v, str)}
             if "指标" in keys and ("目标值" in keys or "目标" in keys):

@@ -39,7 +39,7 @@ A rejected file stores nothing: the importer writes only when there is no error.
 """
 
 TAIL = """
-## How the checks work (lawdash/safety.py, called by `ingest.open_workbook`)
+## How the checks work (lawdash/safety.py, called by `ingest.open_checked`)
 
 Before openpyxl parses a byte of XML, `safety.check(name, data)`:
 
@@ -77,9 +77,13 @@ Before openpyxl parses a byte of XML, `safety.check(name, data)`:
    {cols} is refused naming its cell; at most {cells} cells in all, {merged} merged cells, and
    {strings} shared strings ({strings_mb} MB), each rewritten as one plain text. Cells or rows
    without an address (which openpyxl counts from the one before) are given theirs, so no value moves.
-7. **Ingest** reads values through a sparse grid of the cells that hold one (`ingest.grid`), never
-   through `iter_rows` over the used range, so one stray cell cannot make it walk a huge rectangle
-   even in a workbook that did not come through the clean copy.
+7. **Ingest** reads the clean copy, and only the clean copy, with calamine (`lawdash.reader`), values
+   coming out as openpyxl reads them: the cells calamine would read otherwise (errors, booleans,
+   negative, large or odd numbers, empty texts) are listed by the rewrite and read by openpyxl's cell
+   parser, and openpyxl reads the whole workbook when calamine fails or might differ (`_xHHHH_`
+   escapes, number formats the two tell apart differently). Values go through a sparse grid of the
+   cells that hold one (`ingest.grid`), never through `iter_rows` over the used range, so one stray
+   cell cannot make it walk a huge rectangle even in a workbook that did not come through the clean copy.
 
 ## Before these checks
 
