@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -152,6 +153,16 @@ class Catalogue:
             if i.id == ident:
                 return i
         raise KeyError(ident)
+
+    def home_town(self, known: Iterable[str]) -> str | None:
+        """The township meant when none is named: the only one in the database, else this installation's
+        own (the catalogue's single township; the database may also hold others, as the demo county does)."""
+        known = list(known)
+        if len(known) == 1:
+            return known[0]
+        if len(self.towns) == 1 and self.towns[0].name in known:
+            return self.towns[0].name
+        return None
 
     def indicator_by_label(self, label: str) -> Indicator | None:
         """An indicator named by its id, full name or short name (as clerks write it)."""

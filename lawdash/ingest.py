@@ -327,8 +327,8 @@ def _resolve_town(info: FileInfo, ctx: Context, titles: list[str], problems: Pro
     named = {t for t in ctx.towns for text in titles if t in text}
     if len(named) == 1:
         info.town = named.pop()
-    elif len(ctx.towns) == 1:
-        info.town = next(iter(ctx.towns))
+    elif (home := ctx.cat.home_town(ctx.towns)) is not None:
+        info.town = home
     else:
         problems.error(Code.UNKNOWN_TOWN, "无法确定台账所属乡镇，请在标题或文件名中写明，或指定乡镇")
 

@@ -397,18 +397,14 @@ def towns(engine: Engine) -> dict[str, tuple[str, ...]]:
 
 
 def resolve_town(engine: Engine, name: str | None) -> str:
-    """The township a command means: the one named; else the only one; else the installation's own
-    (the catalogue's single township, when the database also holds others, as the demo county does)."""
+    """The township a command means: the one named, else `Catalogue.home_town`."""
     known = towns(engine)
     if name:
         if name not in known:
             raise UnknownTown(f"乡镇“{name}”不在基础数据中（已有：{'、'.join(known) or '无'}）")
         return name
-    if len(known) == 1:
-        return next(iter(known))
-    home = [t.name for t in default_catalogue().towns]
-    if len(home) == 1 and home[0] in known:
-        return home[0]
+    if (home := default_catalogue().home_town(known)) is not None:
+        return home
     raise UnknownTown(f"数据库中有多个乡镇（{'、'.join(known)}），请指定乡镇（--town）")
 
 

@@ -17,7 +17,7 @@ from lawdash.demo import COUNTY_SIZE, DEMO_TOWN, load_demo
 from lawdash.importer import import_workbooks
 from lawdash.progress import progress_for_year
 from lawdash.targets import set_targets
-from tests.conftest import SAMPLES, TOWN, Databases
+from tests.conftest import SAMPLES, TOWN, Databases, build_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER = "东岗镇"
@@ -154,3 +154,13 @@ def test_the_county_page_shows_every_township_and_opens_one(app_db: str) -> None
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "城关乡2024年法治政府建设总览"
+
+
+def test_a_workbook_naming_no_township_goes_to_the_installations_own(demo_county: str, databases: Databases) -> None:
+    """The demo county's other townships do not make the township's own files ambiguous."""
+    book = build_workbook({"会议学法": [["日期", "类型", "主题"], ["2024年7月3日", "专题会议", "学习宪法"]]})
+    with databases.fresh(copy_of=demo_county) as url:
+        engine = store.get_engine(url)
+        result = import_workbooks(engine, [("7月.xlsx", book)], year=2024, month=7)
+        assert result.status == "stored", result.summary()
+        assert store.last_batch(engine).town == DEMO_TOWN  # type: ignore[union-attr]
