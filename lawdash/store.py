@@ -321,6 +321,9 @@ def writing(engine: Engine) -> Iterator[Session]:
     with engine.connect() as conn:
         conn.execution_options(lawdash_write=True)
         with Session(bind=conn) as session, session.begin():
+            if conn.dialect.name == "postgresql":
+                # PostgreSQL's counterpart of SQLite's BEGIN IMMEDIATE: writers queue, never interleave
+                session.execute(text("SELECT pg_advisory_xact_lock(hashtext('lawdash writes'))"))
             yield session
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,25 +12,25 @@ from streamlit.testing.v1 import AppTest
 from lawdash import store
 from lawdash.demo import load_demo
 from lawdash.targets import get_targets
-from tests.conftest import SAMPLES, TOWN, copy_database
+from tests.conftest import SAMPLES, TOWN, Databases
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "progress", "ledger", "records", "upload", "targets"]
+PAGES = ["overview", "county", "progress", "ledger", "records", "upload", "targets"]
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    load_demo(store.get_engine(path))
-    return path
+def demo_db(databases: Databases) -> Iterator[str]:
+    with databases.fresh(copyable=True) as url:
+        load_demo(store.get_engine(url))
+        yield url
 
 
 @pytest.fixture
-def db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def db(demo_db: str, databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A private copy of the demo database, named by LAWDASH_DB as the app reads it."""
-    path = copy_database(demo_db, tmp_path / "app.db")
-    monkeypatch.setenv("LAWDASH_DB", str(path))
-    return path
+    with databases.fresh(copy_of=demo_db) as url:
+        monkeypatch.setenv("LAWDASH_DB", url)
+        yield url
 
 
 def page(name: str, **params: str) -> AppTest:
@@ -46,14 +47,14 @@ def texts(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_every_page_runs_on_the_demo(db: Path, name: str) -> None:
+def test_every_page_runs_on_the_demo(db: str, name: str) -> None:
     at = page(name)
     assert not at.exception, at.exception
     assert all(e.value.startswith("**逾期 ") for e in at.error)  # the only red: overdue rectification
     assert "演示数据" in texts(at) or name == "upload"
 
 
-def test_overview_shows_2023_as_the_report_gave_it(db: Path) -> None:
+def test_overview_shows_2023_as_the_report_gave_it(db: str) -> None:
     at = page("overview", year="2023")
     shown = texts(at)
     assert "商酒务镇2023年法治政府建设总览" in shown
@@ -64,7 +65,7 @@ def test_overview_shows_2023_as_the_report_gave_it(db: Path) -> None:
     assert "已报送 12 个月" in shown
 
 
-def test_overview_2024_puts_the_lagging_first(db: Path) -> None:
+def test_overview_2024_puts_the_lagging_first(db: str) -> None:
     at = page("overview", year="2024", as_of="2024-06-30")
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     statuses = [b.split(" ", 1)[1].rstrip("]") for b in badges[:12]]  # cards come before 报送情况
@@ -73,7 +74,7 @@ def test_overview_2024_puts_the_lagging_first(db: Path) -> None:
     assert "严重滞后=3 项" in texts(at)
 
 
-def test_view_comes_from_the_url_and_goes_back_to_it(db: Path) -> None:
+def test_view_comes_from_the_url_and_goes_back_to_it(db: str) -> None:
     at = page("progress", year="2024", as_of="2024-03-31", indicator="materials_distributed")
     assert "数据截至 2024-03-31" in texts(at)
     assert at.query_params["as_of"] == ["2024-03-31"] or at.query_params["as_of"] == "2024-03-31"
@@ -81,12 +82,12 @@ def test_view_comes_from_the_url_and_goes_back_to_it(db: Path) -> None:
     assert at.session_state["v_year"] == 2024
 
 
-def test_past_year_defaults_to_its_last_reported_month(db: Path) -> None:
+def test_past_year_defaults_to_its_last_reported_month(db: str) -> None:
     at = page("overview", year="2024")
     assert "数据截至 2024-06-30" in texts(at)  # not today's date against a full-year pace
 
 
-def test_progress_page_lists_villages_not_reached(db: Path) -> None:
+def test_progress_page_lists_villages_not_reached(db: str) -> None:
     at = page("progress", year="2024", indicator="villages_reached")
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("本年度尚未覆盖的村（11 个）") for w in warnings)
@@ -95,18 +96,18 @@ def test_progress_page_lists_villages_not_reached(db: Path) -> None:
     assert len(at.get("plotly_chart")) == 2  # progress and heat map
 
 
-def test_small_multiples_show_every_indicator(db: Path) -> None:
+def test_small_multiples_show_every_indicator(db: str) -> None:
     at = page("progress", year="2024", indicator="__all__")
     assert len(at.get("plotly_chart")) == 12
 
 
-def test_presentation_mode_hides_the_controls(db: Path) -> None:
+def test_presentation_mode_hides_the_controls(db: str) -> None:
     at = page("progress", year="2024", indicator="topic_meetings", present="1")
     assert not [s for s in at.selectbox if s.key == "w_indicator"]
     assert at.button(key="leave_present")
 
 
-def test_targets_edit_is_seen_by_the_overview(db: Path) -> None:
+def test_targets_edit_is_seen_by_the_overview(db: str) -> None:
     at = page("targets", year="2024")
     at.session_state["targets_editor"] = {"edited_rows": {0: {"目标": 6}}, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -117,7 +118,7 @@ def test_targets_edit_is_seen_by_the_overview(db: Path) -> None:
     assert "#### 2 / 6 次" in texts(page("overview", year="2024"))
 
 
-def test_targets_refuse_a_bad_plan_and_store_nothing(db: Path) -> None:
+def test_targets_refuse_a_bad_plan_and_store_nothing(db: str) -> None:
     at = page("targets", year="2024")
     at.session_state["targets_editor"] = {
         "edited_rows": {1: {"月度计划": "10,20"}},
@@ -130,9 +131,10 @@ def test_targets_refuse_a_bad_plan_and_store_nothing(db: Path) -> None:
     assert get_targets(store.get_engine(db), TOWN, 2024)["central_group_study"].pace is None
 
 
-def test_upload_checks_then_stores_then_undoes(db: Path) -> None:
+def test_upload_checks_then_stores_then_undoes(db: str) -> None:
     engine = store.get_engine(db)
     before = store.record_count(engine)
+    new = store.list_batches(engine, limit=1)[0].id + 1  # the demo county's batches come first
     at = page("upload", year="2024")
     files = [
         (p.name, p.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") for p in SAMPLES
@@ -144,18 +146,18 @@ def test_upload_checks_then_stores_then_undoes(db: Path) -> None:
     table = at.dataframe[0].value
     assert "“约100”按 100 计" in set(table["说明"])
     at.button(key="store_button").click().run()
-    assert any("已导入（批次 19）" in s.value for s in at.success)
-    assert store.list_batches(engine)[0].id == 19
+    assert any(f"已导入（批次 {new}）" in s.value for s in at.success)
+    assert store.list_batches(engine)[0].id == new
     # the February demo rows were replaced by the samples: never doubled
-    feb = [b for b in store.list_batches(engine) if b.period == "2024-02"]
+    feb = [b for b in store.list_batches(engine, town=TOWN) if b.period == "2024-02"]
     assert len(feb) == 2
     at.checkbox(key="undo_sure").check().run()
     at.button(key="undo_button").click().run()
-    assert "已撤销批次 19" in texts(at)
+    assert f"已撤销批次 {new}" in texts(at)
     assert store.record_count(engine) == before
 
 
-def test_upload_rejects_with_the_cell_named(db: Path) -> None:
+def test_upload_rejects_with_the_cell_named(db: str) -> None:
     from tests.conftest import build_workbook
 
     bad = build_workbook({"普法宣传": [["日期", "活动名称", "发放资料份数"], ["4月31日", "宣传", 10]]})
@@ -168,7 +170,7 @@ def test_upload_rejects_with_the_cell_named(db: Path) -> None:
     assert not [b for b in at.button if b.key == "store_button"]
 
 
-def test_records_filter_and_download(db: Path) -> None:
+def test_records_filter_and_download(db: str) -> None:
     at = page("records", year="2023", as_of="2023-12-31")
     at.segmented_control(key="w_sheet").set_value("disputes").run()
     assert "共 124 条" in texts(at)
@@ -177,7 +179,7 @@ def test_records_filter_and_download(db: Path) -> None:
     assert at.get("download_button")
 
 
-def test_a_write_is_seen_at_once_by_cached_pages(db: Path) -> None:
+def test_a_write_is_seen_at_once_by_cached_pages(db: str) -> None:
     engine = store.get_engine(db)
     first = texts(page("overview", year="2024"))
     assert "#### 2,480 / 6,000 份" in first
@@ -191,14 +193,14 @@ def test_a_write_is_seen_at_once_by_cached_pages(db: Path) -> None:
     assert "#### 3,000 / 6,000 份" in texts(page("overview", year="2024", as_of="2024-07-31"))
 
 
-def test_overview_shows_overdue_rectification_first(db: Path) -> None:
+def test_overview_shows_overdue_rectification_first(db: str) -> None:
     at = page("overview", year="2024")
     assert "整改逾期=1 项" in texts(at)
     assert at.error[0].value.startswith("**逾期 30 天**　ZG2023-03")
     assert any("即将到期（剩 10 天）" in w.value for w in at.warning)
 
 
-def test_ledger_page_edits_a_status_and_shows_its_history(db: Path) -> None:
+def test_ledger_page_edits_a_status_and_shows_its_history(db: str) -> None:
     from lawdash import ledger
 
     at = page("ledger", year="2024")
@@ -225,7 +227,7 @@ def test_ledger_page_edits_a_status_and_shows_its_history(db: Path) -> None:
     )
 
 
-def test_ledger_page_refuses_a_return_without_a_reason(db: Path) -> None:
+def test_ledger_page_refuses_a_return_without_a_reason(db: str) -> None:
     at = page("ledger", year="2024")
     at.selectbox(key="l_code").set_value("ZG2023-04").run()
     at.radio(key="l_action_ZG2023-04").set_value("整改中").run()  # 退回

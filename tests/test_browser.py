@@ -17,13 +17,14 @@ import pytest
 
 from lawdash import store
 from lawdash.demo import load_demo
-from tests.conftest import SAMPLES, copy_database, require
+from tests.conftest import SAMPLES, Databases, require
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-SERVER_DB: dict[str, Path] = {}  # the database each test server reads
+SERVER_DB: dict[str, str] = {}  # the database each test server reads
 PAGES = {
     "overview": "",
+    "county": "county",
     "progress": "progress",
     "ledger": "ledger",
     "records": "records",
@@ -39,18 +40,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[str]:
     require("browser", Path(CHROMIUM).exists(), f"no chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
     pytest.importorskip("playwright")
-    demo = tmp_path_factory.mktemp("demo") / "demo.db"
-    load_demo(store.get_engine(demo))
-    db = tmp_path_factory.mktemp("app") / "app.db"
-    copy_database(demo, db)
+    with databases.fresh() as db:
+        load_demo(store.get_engine(db))
+        yield from _serve(tmp_path_factory.mktemp("app"), db)
+
+
+def _serve(folder: Path, db: str) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "LAWDASH_DB": str(db)}
+    env = {**os.environ, "LAWDASH_DB": db}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port)]  # fmt: skip
-    log = (db.parent / "streamlit.log").open("wb")
+    log = (folder / "streamlit.log").open("wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     SERVER_DB[url] = db
@@ -140,18 +143,19 @@ def test_charts_draw_with_chinese_titles(server: str, browser) -> None:  # type:
 
 
 def test_upload_through_the_real_file_input(server: str, browser, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    new = store.list_batches(store.get_engine(SERVER_DB[server]), limit=1)[0].id + 1
     page = _open(browser, f"{server}/upload?year=2024")
     page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', [str(p) for p in SAMPLES])
     settle(page)
     page.get_by_role("button", name="检查文件").click()
     page.get_by_text("检查通过").wait_for(timeout=30_000)
     page.get_by_role("button", name="确认导入").click()
-    page.get_by_text("已导入（批次 19）").wait_for(timeout=30_000)
+    page.get_by_text(f"已导入（批次 {new}）").wait_for(timeout=30_000)
     settle(page)
     page.screenshot(path=str(shots / "upload-stored.png"), full_page=True)
     page.close()
     overview = _open(browser, f"{server}/?year=2024&as_of=2024-06-30")
-    assert "批次 19" in overview.locator("body").inner_text()  # 最近更新 names the new batch
+    assert f"批次 {new}" in overview.locator("body").inner_text()  # 最近更新 names the new batch
     overview.close()
 
 

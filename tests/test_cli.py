@@ -15,8 +15,8 @@ from tests.conftest import SAMPLES, build_workbook
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, object, str]:
-    code = main(["--db", str(db), *args])
+def run(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> tuple[int, object, str]:
+    code = main(["--db", db, *args])
     out = capsys.readouterr()
     try:
         data = json.loads(out.out)
@@ -26,13 +26,12 @@ def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, 
 
 
 @pytest.fixture
-def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = tmp_path / "cli.db"
-    assert run(capsys, path, "init")[0] == 0
-    return path
+def db(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
+    assert run(capsys, db_url, "init")[0] == 0
+    return db_url
 
 
-def test_import_json_shape_and_reimport(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_import_json_shape_and_reimport(capsys: pytest.CaptureFixture[str], db: str) -> None:
     files = [str(p) for p in SAMPLES]
     code, data, _ = run(capsys, db, "import", *files, "--town", "商酒务镇", "--year", "2024", "--month", "2", "--json")
     assert code == 0
@@ -48,7 +47,7 @@ def test_import_json_shape_and_reimport(capsys: pytest.CaptureFixture[str], db: 
 
 
 def test_rejected_import_exits_1_and_names_the_cell(
-    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
 ) -> None:
     bad = tmp_path / "3月.xlsx"
     bad.write_bytes(build_workbook({"普法宣传": [["日期", "活动名称", "发放资料份数"], ["3月35日", "宣传", 10]]}))
@@ -70,14 +69,14 @@ def test_rejected_import_exits_1_and_names_the_cell(
     assert code == 1 and "普法宣传!A2：日期无法识别：“3月35日”" in str(text)
 
 
-def test_dry_run_json(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_dry_run_json(capsys: pytest.CaptureFixture[str], db: str) -> None:
     code, data, _ = run(capsys, db, "import", *map(str, SAMPLES), "--dry-run", "--json")
     assert (code, data["status"]) == (0, "checked")  # type: ignore[index]
     code, data, _ = run(capsys, db, "batches", "--json")
     assert data == []
 
 
-def test_progress_json_shape(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_progress_json_shape(capsys: pytest.CaptureFixture[str], db: str) -> None:
     run(capsys, db, "import", *map(str, SAMPLES))
     code, data, _ = run(capsys, db, "progress", "--year", "2024", "--as-of", "2024-02-29", "--json")
     assert code == 0 and isinstance(data, list) and len(data) == 12
@@ -97,7 +96,7 @@ def test_progress_json_shape(capsys: pytest.CaptureFixture[str], db: Path) -> No
     }
 
 
-def test_batches_and_undo(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_batches_and_undo(capsys: pytest.CaptureFixture[str], db: str) -> None:
     run(capsys, db, "import", *map(str, SAMPLES))
     code, data, _ = run(capsys, db, "batches", "--json")
     assert code == 0 and isinstance(data, list)
@@ -112,14 +111,14 @@ def test_batches_and_undo(capsys: pytest.CaptureFixture[str], db: Path) -> None:
     assert {d["id"]: d["actual"] for d in data}["materials_distributed"] == 0  # type: ignore[union-attr,index]
 
 
-def test_usage_errors_exit_2_in_chinese(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_usage_errors_exit_2_in_chinese(capsys: pytest.CaptureFixture[str], db: str) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["--db", str(db), "progress"])
+        main(["--db", db, "progress"])
     assert info.value.code == 2
     assert "缺少必需的参数" in capsys.readouterr().err
 
 
-def test_targets_load_and_show(capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
+def test_targets_load_and_show(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path) -> None:
     f = tmp_path / "目标.xlsx"
     f.write_bytes(build_workbook({"年度目标": [["指标", "目标值"], ["专题会议", 4]]}))
     assert run(capsys, db, "targets", "load", str(f), "--year", "2024")[0] == 0
@@ -127,9 +126,9 @@ def test_targets_load_and_show(capsys: pytest.CaptureFixture[str], db: Path, tmp
     assert {d["id"]: d["target"] for d in data}["topic_meetings"] == 4  # type: ignore[union-attr,index]
 
 
-def test_module_entry_point_runs(tmp_path: Path) -> None:
+def test_module_entry_point_runs(db_url: str) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "lawdash", "--db", str(tmp_path / "x.db"), "init"],
+        [sys.executable, "-m", "lawdash", "--db", db_url, "init"],
         cwd=ROOT,
         capture_output=True,
         text=True,

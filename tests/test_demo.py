@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -18,12 +19,14 @@ from lawdash.importer import ImportResult
 from lawdash.problems import Code
 from lawdash.progress import IndicatorProgress, load_records, progress_for_year
 from lawdash.targets import get_targets
+from tests.conftest import Databases
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list[ImportResult]]:
-    engine = store.get_engine(tmp_path_factory.mktemp("demo") / "demo.db")
-    return engine, load_demo(engine)
+def demo(databases: Databases) -> Iterator[tuple[Engine, list[ImportResult]]]:
+    with databases.fresh() as url:
+        engine = store.get_engine(url)
+        yield engine, load_demo(engine)
 
 
 def _progress(engine: Engine, year: int, as_of: dt.date) -> dict[str, IndicatorProgress]:

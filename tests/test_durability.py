@@ -1,4 +1,6 @@
-"""Nothing lost under real processes: concurrent imports with readers, SIGKILL mid-import, backup and restore."""
+"""Nothing lost under real processes: concurrent imports with readers, SIGKILL mid-import, backup and restore.
+
+The first two run on both back ends; the rest are about the SQLite file (its locking, its backup)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from lawdash import store
@@ -36,36 +39,47 @@ def month_file(path: Path, month: int, rows: int = 300) -> Path:
     return path
 
 
-def child(code: str, db: Path) -> subprocess.Popen[str]:
+def child(code: str, db: str) -> subprocess.Popen[str]:
     """A separate Python process running `code` against the database, acting as the operator."""
     prelude = "from lawdash import auth, store\nauth.set_actor(auth.SYSTEM)\n"
     return subprocess.Popen(
         [sys.executable, "-c", prelude + textwrap.dedent(code)],
         cwd=ROOT,
-        env={**os.environ, "LAWDASH_DB": str(db), "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "LAWDASH_DB": db, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
 
 
-def test_two_imports_at_once_and_readers_never_see_half_a_batch(engine: Engine, tmp_path: Path) -> None:
-    db = Path(engine.url.database or "")
+def printed(*procs: subprocess.Popen[str]) -> list[dict[str, object]]:
+    """The JSON each child printed last, once all have ended; the error output of one that failed."""
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for p, (_, err) in zip(procs, outputs, strict=True):
+        assert p.returncode == 0, err
+    return [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+
+
+def test_two_imports_at_once_and_readers_never_see_half_a_batch(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    db = db_url
     files = [month_file(tmp_path / f"商酒务镇2024年{m}月.xlsx", m) for m in (3, 4)]
     reader = child(
         """
-        import sqlite3, time, json, os
-        con = sqlite3.connect(os.environ["LAWDASH_DB"], isolation_level=None)
-        con.execute("PRAGMA busy_timeout=10000")
+        import time, json
+        from sqlalchemy import func, select
+        from lawdash.store import Batch, Record, Slice
+        eng = store.get_engine()
+        if eng.dialect.name == "postgresql":
+            eng = eng.execution_options(isolation_level="REPEATABLE READ")  # SQLite's read is one snapshot already
+        claims = select(Batch.id, Batch.rows).where(Batch.status == "stored")
         seen, torn, deadline = 0, [], time.time() + 8
         while time.time() < deadline:
-            con.execute("BEGIN")  # one snapshot: the batch list and the rows it claims
-            batches = con.execute("SELECT id, rows FROM batches WHERE status='stored'").fetchall()
-            for bid, rows in batches:
-                have = con.execute("SELECT count(*) FROM records r JOIN slices s ON r.slice_id=s.id WHERE s.batch_id=?", (bid,)).fetchone()[0]
-                if have != sum(json.loads(rows).values()):
-                    torn.append(bid)
-            con.execute("COMMIT")
+            with eng.connect() as con, con.begin():  # one snapshot: the batch list and the rows it claims
+                batches = con.execute(claims).all()
+                for bid, rows in batches:
+                    have = con.execute(select(func.count()).select_from(Record).join(Slice).where(Slice.batch_id == bid)).scalar_one()
+                    if have != sum(rows.values()):
+                        torn.append(bid)
             seen = max(seen, len(batches))
             if seen >= 2:
                 break
@@ -86,16 +100,17 @@ def test_two_imports_at_once_and_readers_never_see_half_a_batch(engine: Engine, 
         )
         for f in files
     ]
-    results = [json.loads(w.communicate(timeout=120)[0].strip().splitlines()[-1]) for w in writers]
-    observed = json.loads(reader.communicate(timeout=120)[0].strip().splitlines()[-1])
+    *results, observed = printed(*writers, reader)
     assert sorted(r["status"] for r in results) == ["stored", "stored"]
     assert observed["torn"] == []
     figures = {p.id: p.actual for p in progress_for_year(engine, TOWN, 2024, dt.date(2024, 4, 30))}
     assert figures["materials_distributed"] == 600  # both months, each once
 
 
-def test_sigkill_in_the_middle_of_an_import_leaves_the_database_as_it_was(engine: Engine, tmp_path: Path) -> None:
-    db = Path(engine.url.database or "")
+def test_sigkill_in_the_middle_of_an_import_leaves_the_database_as_it_was(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    db = db_url
     import_workbooks(engine, [(p.name, p.read_bytes()) for p in SAMPLES])
     before = (store.record_count(engine), [b.id for b in store.list_batches(engine)], store.data_version(engine))
     replacement = month_file(tmp_path / "商酒务镇2024年2月台账-会议与普法.xlsx", 2, rows=50)
@@ -119,15 +134,17 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_database_as_it_was(engine
     os.kill(victim.pid, signal.SIGKILL)
     victim.communicate(timeout=30)  # reaps it and closes its pipes
     assert victim.returncode == -signal.SIGKILL
-    with sqlite3.connect(db) as con:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    store.get_engine(db).dispose()
+    if engine.dialect.name == "sqlite":
+        with sqlite3.connect(engine.url.database or "") as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    engine.dispose()
     after = (store.record_count(engine), [b.id for b in store.list_batches(engine)], store.data_version(engine))
     assert after == before
     figures = {p.id: p.actual for p in progress_for_year(engine, TOWN, 2024, dt.date(2024, 2, 29))}
     assert figures["materials_distributed"] == 1350
 
 
+@pytest.mark.sqlite_only
 def test_backup_and_restore_give_the_same_figures(engine: Engine, tmp_path: Path) -> None:
     import_workbooks(engine, [(p.name, p.read_bytes()) for p in SAMPLES])
     figures = lambda: {p.id: p.actual for p in progress_for_year(engine, TOWN, 2024, dt.date(2024, 2, 29))}
@@ -142,9 +159,8 @@ def test_backup_and_restore_give_the_same_figures(engine: Engine, tmp_path: Path
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.sqlite_only
 def test_restore_refuses_a_file_that_is_not_our_backup(engine: Engine, tmp_path: Path) -> None:
-    import pytest
-
     from lawdash.errors import Refused
 
     junk = tmp_path / "junk.db"
@@ -157,9 +173,10 @@ def test_restore_refuses_a_file_that_is_not_our_backup(engine: Engine, tmp_path:
         restore(engine, other)
 
 
-def test_writers_queue_instead_of_failing(engine: Engine, tmp_path: Path) -> None:
-    """A writer holding the lock for a while makes the other wait (busy timeout), not fail."""
-    db = Path(engine.url.database or "")
+def test_writers_queue_instead_of_failing(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    """A writer holding the write lock for a while makes the other wait, not fail: SQLite's write lock
+    and busy timeout, PostgreSQL's advisory lock taken by every write transaction."""
+    db = db_url
     holder = child(
         """
         import time

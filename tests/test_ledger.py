@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
-import tempfile
-from pathlib import Path
+from collections.abc import Iterator
 
 import openpyxl
 import pytest
@@ -20,7 +19,7 @@ from lawdash.demo import DEMO_TOWN, load_demo
 from lawdash.errors import Refused
 from lawdash.ledger import LedgerItem
 from lawdash.problems import Code
-from tests.conftest import build_workbook
+from tests.conftest import Databases, build_workbook
 
 TOWN = "商酒务镇"
 STATUSES = ("未启动", "整改中", "已完成", "已销号")
@@ -311,49 +310,48 @@ def check_consistent(engine: Engine, history: History) -> None:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=st.sampled_from(STATUSES), data=st.data())
-def test_any_walk_keeps_history_consistent_with_the_state(start: str, data: st.DataObject) -> None:
+def test_any_walk_keeps_history_consistent_with_the_state(
+    databases: Databases, start: str, data: st.DataObject
+) -> None:
     notes = st.text(alphabet="整改材料齐全退回补充 ", max_size=6)
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = store.get_engine(Path(tmp) / "walk.db")
-        try:
-            store.seed_reference(engine)
-            add_entry(engine, start)
-            for _ in range(data.draw(st.integers(1, 10), label="steps")):
-                status = get(engine).status
-                targets = [t for (s, t) in ALLOWED if s == status]
-                kind = data.draw(st.sampled_from(["allowed", "allowed", "refused", "progress"]), label="kind")
-                before = ledger.history(engine, "ZG-1")
-                if kind == "allowed" and targets:
-                    target = data.draw(st.sampled_from(targets), label="transition")
-                    note = data.draw(notes, label="note")
-                    if ALLOWED[(status, target)] == "退回" and not note.strip():
-                        with pytest.raises(Refused, match="须填写理由"):
-                            ledger.set_status(engine, "ZG-1", target, note=note, who="镇纪委")
-                        assert ledger.history(engine, "ZG-1") == before
-                    else:
-                        ledger.set_status(engine, "ZG-1", target, note=note, who="司法所")
-                        after = ledger.history(engine, "ZG-1")
-                        assert len(after) == len(before) + 1
-                        assert (after[-1]["from_status"], after[-1]["to_status"]) == (status, target)
-                elif kind == "progress":
-                    text = data.draw(notes, label="progress")
-                    unchanged = (get(engine).progress or "") == text.strip()
-                    if unchanged:
-                        with pytest.raises(Refused):
-                            ledger.set_progress(engine, "ZG-1", text, who="司法所")
-                    else:
-                        ledger.set_progress(engine, "ZG-1", text, who="司法所")
-                    assert len(ledger.history(engine, "ZG-1")) == len(before) + (not unchanged)
-                else:
-                    refused = [t for t in STATUSES if (status, t) not in ALLOWED]
-                    target = data.draw(st.sampled_from(refused), label="refused")
-                    with pytest.raises(Refused):
-                        ledger.set_status(engine, "ZG-1", target, note="理由", who="司法所")
+    with databases.fresh() as url:
+        engine = store.get_engine(url)
+        store.seed_reference(engine)
+        add_entry(engine, start)
+        for _ in range(data.draw(st.integers(1, 10), label="steps")):
+            status = get(engine).status
+            targets = [t for (s, t) in ALLOWED if s == status]
+            kind = data.draw(st.sampled_from(["allowed", "allowed", "refused", "progress"]), label="kind")
+            before = ledger.history(engine, "ZG-1")
+            if kind == "allowed" and targets:
+                target = data.draw(st.sampled_from(targets), label="transition")
+                note = data.draw(notes, label="note")
+                if ALLOWED[(status, target)] == "退回" and not note.strip():
+                    with pytest.raises(Refused, match="须填写理由"):
+                        ledger.set_status(engine, "ZG-1", target, note=note, who="镇纪委")
                     assert ledger.history(engine, "ZG-1") == before
-                    assert get(engine).status == status
-                check_consistent(engine, ledger.history(engine, "ZG-1"))
-        finally:
-            engine.dispose()
+                else:
+                    ledger.set_status(engine, "ZG-1", target, note=note, who="司法所")
+                    after = ledger.history(engine, "ZG-1")
+                    assert len(after) == len(before) + 1
+                    assert (after[-1]["from_status"], after[-1]["to_status"]) == (status, target)
+            elif kind == "progress":
+                text = data.draw(notes, label="progress")
+                unchanged = (get(engine).progress or "") == text.strip()
+                if unchanged:
+                    with pytest.raises(Refused):
+                        ledger.set_progress(engine, "ZG-1", text, who="司法所")
+                else:
+                    ledger.set_progress(engine, "ZG-1", text, who="司法所")
+                assert len(ledger.history(engine, "ZG-1")) == len(before) + (not unchanged)
+            else:
+                refused = [t for t in STATUSES if (status, t) not in ALLOWED]
+                target = data.draw(st.sampled_from(refused), label="refused")
+                with pytest.raises(Refused):
+                    ledger.set_status(engine, "ZG-1", target, note="理由", who="司法所")
+                assert ledger.history(engine, "ZG-1") == before
+                assert get(engine).status == status
+            check_consistent(engine, ledger.history(engine, "ZG-1"))
 
 
 # ------------------------------------------------------------------ overdue and 即将到期
@@ -688,10 +686,11 @@ def test_a_filled_in_template_imports_with_no_errors(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    engine = store.get_engine(tmp_path_factory.mktemp("demo-ledger") / "demo.db")
-    load_demo(engine)
-    return engine
+def demo(databases: Databases) -> Iterator[Engine]:
+    with databases.fresh() as url:
+        engine = store.get_engine(url)
+        load_demo(engine)
+        yield engine
 
 
 def test_demo_ledger_as_of_mid_2024(demo: Engine) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from lawdash import ledger, store
 from lawdash.catalogue import default_catalogue
 from lawdash.cli import main
-from tests.conftest import build_workbook
+from tests.conftest import Databases, build_workbook
 from tests.test_cli import run
 
 STATUSES = {"未启动", "整改中", "已完成", "已销号"}
@@ -20,30 +20,28 @@ LIST_KEYS = {"id", "year", "problem", "measure", "unit", "leader", "deadline", "
 HEADER = ["编号", "年度", "来源", "问题", "原因", "整改措施", "责任领导", "责任单位", "整改时限", "状态", "进展", "关联指标"]  # fmt: skip
 
 
-def listed(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> list[dict[str, object]]:
+def listed(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> list[dict[str, object]]:
     code, data, _ = run(capsys, db, "rectify", "list", "--as-of", "2024-06-30", "--json", *args)
     assert code == 0 and isinstance(data, list)
     return data
 
 
-def statuses(capsys: pytest.CaptureFixture[str], db: Path) -> dict[str, object]:
+def statuses(capsys: pytest.CaptureFixture[str], db: str) -> dict[str, object]:
     return {d["id"]: d["status"] for d in listed(capsys, db)}  # type: ignore[misc]
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(databases: Databases) -> Iterator[str]:
     """One `init --demo` for the module; each test works on a copy of it."""
-    path = tmp_path_factory.mktemp("rectify") / "demo.db"
-    assert main(["--db", str(path), "init", "--demo"]) == 0
-    store.get_engine(path).dispose()  # checkpoints the WAL into the file we copy
-    return path
+    with databases.fresh(copyable=True) as url:
+        assert main(["--db", url, "init", "--demo"]) == 0
+        yield url
 
 
 @pytest.fixture
-def db(demo_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "cli.db"
-    shutil.copy(demo_db, path)
-    return path
+def db(demo_db: str, databases: Databases) -> Iterator[str]:
+    with databases.fresh(copy_of=demo_db) as url:
+        yield url
 
 
 def ledger_file(path: Path, *rows: list[object]) -> Path:
@@ -55,7 +53,7 @@ def ledger_file(path: Path, *rows: list[object]) -> Path:
 
 
 @pytest.mark.parametrize("as_of", [["--as-of", "2024-06-30"], []], ids=["2024-06-30", "today"])
-def test_list_json_shape(capsys: pytest.CaptureFixture[str], db: Path, as_of: list[str]) -> None:
+def test_list_json_shape(capsys: pytest.CaptureFixture[str], db: str, as_of: list[str]) -> None:
     code, data, err = run(capsys, db, "rectify", "list", "--json", *as_of)
     assert (code, err) == (0, "")
     assert isinstance(data, list) and len(data) == 5
@@ -71,7 +69,7 @@ def test_list_json_shape(capsys: pytest.CaptureFixture[str], db: Path, as_of: li
         assert isinstance(d["year"], int)
 
 
-def test_list_as_of_mid_2024(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_list_as_of_mid_2024(capsys: pytest.CaptureFixture[str], db: str) -> None:
     data = listed(capsys, db)
     assert [(d["id"], d["status"], d["overdue"], d["days_overdue"], d["due_soon"]) for d in data] == [
         ("ZG2023-03", "整改中", True, 30, False),
@@ -99,11 +97,11 @@ def test_list_as_of_mid_2024(capsys: pytest.CaptureFixture[str], db: Path) -> No
         (["--overdue", "--year", "2024"], []),
     ],
 )
-def test_list_filters(capsys: pytest.CaptureFixture[str], db: Path, args: list[str], ids: list[str]) -> None:
+def test_list_filters(capsys: pytest.CaptureFixture[str], db: str, args: list[str], ids: list[str]) -> None:
     assert [d["id"] for d in listed(capsys, db, *args)] == ids
 
 
-def test_list_text_puts_the_overdue_item_first(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_list_text_puts_the_overdue_item_first(capsys: pytest.CaptureFixture[str], db: str) -> None:
     code, text, _ = run(capsys, db, "rectify", "list", "--as-of", "2024-06-30")
     assert code == 0 and isinstance(text, str)
     lines = text.splitlines()
@@ -116,7 +114,7 @@ def test_list_text_puts_the_overdue_item_first(capsys: pytest.CaptureFixture[str
 # ------------------------------------------------------------------ set
 
 
-def test_set_moves_an_item_along_and_records_who(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_set_moves_an_item_along_and_records_who(capsys: pytest.CaptureFixture[str], db: str) -> None:
     code, text, err = run(capsys, db, "rectify", "set", "ZG2024-01", "--status", "整改中", "--note", "已部署")
     assert (code, text, err) == (0, "已将“ZG2024-01”改为“整改中”。\n", "")
     assert statuses(capsys, db)["ZG2024-01"] == "整改中"
@@ -130,7 +128,7 @@ def test_set_moves_an_item_along_and_records_who(capsys: pytest.CaptureFixture[s
     )
 
 
-def test_set_with_progress_and_who(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_set_with_progress_and_who(capsys: pytest.CaptureFixture[str], db: str) -> None:
     args = ["--status", "待验收", "--note", "培训完成", "--progress", "全年培训4场", "--who", "综合行政执法大队"]
     code, text, _ = run(capsys, db, "rectify", "set", "ZG2023-02", *args)
     assert (code, text) == (0, "已将“ZG2023-02”改为“已完成（待验收）”。\n")
@@ -140,7 +138,7 @@ def test_set_with_progress_and_who(capsys: pytest.CaptureFixture[str], db: Path)
     assert ledger.history(store.get_engine(db), "ZG2023-02")[-1]["who"] == "综合行政执法大队"
 
 
-def test_set_sends_back_with_a_reason(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_set_sends_back_with_a_reason(capsys: pytest.CaptureFixture[str], db: str) -> None:
     code, _, _ = run(capsys, db, "rectify", "set", "ZG2023-04", "--status", "整改中", "--note", "佐证材料不全")
     assert code == 0
     [item] = [d for d in listed(capsys, db) if d["id"] == "ZG2023-04"]
@@ -166,7 +164,7 @@ REFUSALS = [
     ids=["跳过验收", "已销号不能退回", "未启动不能直接完成", "退回无理由", "状态相同", "状态不存在", "编号不存在"],
 )
 def test_a_refused_change_exits_1_and_changes_nothing(
-    capsys: pytest.CaptureFixture[str], db: Path, item: str, status: str, note: str, message: str
+    capsys: pytest.CaptureFixture[str], db: str, item: str, status: str, note: str, message: str
 ) -> None:
     before = listed(capsys, db)
     code, text, err = run(capsys, db, "rectify", "set", item, "--status", status, "--note", note)
@@ -189,7 +187,7 @@ BAD_ROWS = [
 ]  # fmt: skip
 
 
-def test_import_json_and_reimport(capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
+def test_import_json_and_reimport(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path) -> None:
     good = ledger_file(tmp_path / "整改台账.xlsx", *GOOD_ROWS)
     code, data, err = run(capsys, db, "rectify", "import", str(good), "--json")
     assert (code, err) == (0, "")
@@ -214,7 +212,7 @@ def test_import_json_and_reimport(capsys: pytest.CaptureFixture[str], db: Path, 
 
 
 def test_import_of_a_bad_file_exits_1_and_names_the_cells(
-    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
 ) -> None:
     bad = ledger_file(tmp_path / "坏台账.xlsx", *BAD_ROWS)
     before = listed(capsys, db)
@@ -244,7 +242,7 @@ def test_import_of_a_bad_file_exits_1_and_names_the_cells(
     ],
 )
 def test_import_of_something_else_exits_1(
-    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path, name: str, content: bytes | None, message: str
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path, name: str, content: bytes | None, message: str
 ) -> None:
     path = tmp_path / name
     if content is not None:
@@ -254,7 +252,7 @@ def test_import_of_something_else_exits_1(
     assert message in (err if content is None else json.dumps(data, ensure_ascii=False))
 
 
-def test_template_then_import_round_trip(capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
+def test_template_then_import_round_trip(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path) -> None:
     out = tmp_path / "整改台账模板.xlsx"
     code, text, _ = run(capsys, db, "rectify", "template", "-o", str(out))
     assert (code, text) == (0, f"已生成空白整改台账：{out}\n")
@@ -276,16 +274,16 @@ def test_template_then_import_round_trip(capsys: pytest.CaptureFixture[str], db:
     ],
     ids=["no --note", "no --status", "no id", "no subcommand", "bad date"],
 )
-def test_usage_errors_exit_2_in_chinese(capsys: pytest.CaptureFixture[str], db: Path, args: list[str]) -> None:
+def test_usage_errors_exit_2_in_chinese(capsys: pytest.CaptureFixture[str], db: str, args: list[str]) -> None:
     before = listed(capsys, db)
     with pytest.raises(SystemExit) as info:
-        main(["--db", str(db), *args])
+        main(["--db", db, *args])
     assert info.value.code == 2
     assert "用法错误：" in capsys.readouterr().err
     assert listed(capsys, db) == before
 
 
-def test_missing_note_names_the_flag(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+def test_missing_note_names_the_flag(capsys: pytest.CaptureFixture[str], db: str) -> None:
     with pytest.raises(SystemExit):
-        main(["--db", str(db), "rectify", "set", "ZG2024-01", "--status", "整改中"])
+        main(["--db", db, "rectify", "set", "ZG2024-01", "--status", "整改中"])
     assert "缺少必需的参数：--note" in capsys.readouterr().err

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import Engine
 
 from lawdash import store
 from lawdash.demo import load_demo
 from lawdash.reports import annual_report
-from tests.conftest import TOWN, require
+from tests.conftest import TOWN, Databases, require
 
 pytestmark = pytest.mark.slow
 
@@ -103,15 +104,22 @@ def chart_renderer() -> Iterator[None]:
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     need_tools()
     path = tmp_path_factory.mktemp("office_pdf")
-    load_demo(store.get_engine(path / "demo.db"))
     print(f"\nLibreOffice PDFs and first-page PNGs: {path}")
     return path
 
 
 @pytest.fixture(scope="module")
-def report_docx(folder: Path) -> Path:
+def demo(databases: Databases) -> Iterator[Engine]:
+    with databases.fresh() as url:
+        engine = store.get_engine(url)
+        load_demo(engine)
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def report_docx(folder: Path, demo: Engine) -> Path:
     path = folder / "report-2023.docx"
-    path.write_bytes(annual_report(store.get_engine(folder / "demo.db"), TOWN, 2023))
+    path.write_bytes(annual_report(demo, TOWN, 2023))
     return path
 
 
@@ -121,12 +129,12 @@ def report_pdf(report_docx: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def briefing_pdf(folder: Path, chart_renderer: None) -> Path:
+def briefing_pdf(folder: Path, demo: Engine, chart_renderer: None) -> Path:
     from lawdash.briefing import briefing
 
     path = folder / "briefing-2024.pptx"
     data = briefing(
-        store.get_engine(folder / "demo.db"),
+        demo,
         TOWN,
         2024,
         dt.date(2024, 6, 30),

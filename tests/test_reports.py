@@ -34,7 +34,7 @@ from lawdash.cli import main
 from lawdash.demo import load_demo
 from lawdash.reports import annual_report, part_headings
 from lawdash.series import load_indicator_series
-from tests.conftest import TOWN, copy_database, require
+from tests.conftest import TOWN, Databases, require
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -71,21 +71,22 @@ def chart_renderer() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("reports") / "demo.db"
-    load_demo(store.get_engine(path))
-    return path
+def demo_db(databases: Databases) -> Iterator[str]:
+    with databases.fresh(copyable=True) as url:
+        load_demo(store.get_engine(url))
+        yield url
 
 
 @pytest.fixture(scope="module")
-def demo(demo_db: Path) -> Engine:
+def demo(demo_db: str) -> Engine:
     return store.get_engine(demo_db)
 
 
 @pytest.fixture
-def db_copy(demo_db: Path, tmp_path: Path) -> Path:
+def db_copy(demo_db: str, databases: Databases) -> Iterator[str]:
     """A private copy of the demo database, for tests that may write."""
-    return copy_database(demo_db, tmp_path / "copy.db")
+    with databases.fresh(copy_of=demo_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -462,30 +463,30 @@ def test_a_chinese_font_is_installed() -> None:
 # ------------------------------------------------------------------ the commands
 
 
-def test_cli_report_writes_the_docx(capsys: pytest.CaptureFixture[str], db_copy: Path, tmp_path: Path) -> None:
+def test_cli_report_writes_the_docx(capsys: pytest.CaptureFixture[str], db_copy: str, tmp_path: Path) -> None:
     out = tmp_path / "报告.docx"
-    assert main(["--db", str(db_copy), "report", "--year", "2023", "-o", str(out)]) == 0
+    assert main(["--db", db_copy, "report", "--year", "2023", "-o", str(out)]) == 0
     assert f"已生成 {TOWN} 2023年度法治政府建设情况报告（草稿）" in capsys.readouterr().out
     doc = docx.Document(str(out))
     assert "今年共召开4次法治政府建设专题会议" in full_text(doc)
 
 
 def test_cli_briefing_with_one_indicator(
-    capsys: pytest.CaptureFixture[str], db_copy: Path, tmp_path: Path, chart_renderer: None
+    capsys: pytest.CaptureFixture[str], db_copy: str, tmp_path: Path, chart_renderer: None
 ) -> None:
     out = tmp_path / "out.pptx"
     args = ["briefing", "--year", "2024", "--as-of", "2024-06-30", "--indicators", "materials_distributed"]
-    code = main(["--db", str(db_copy), *args, "-o", str(out)])
+    code = main(["--db", db_copy, *args, "-o", str(out)])
     assert code == 0
     assert "已生成 商酒务镇 2024年汇报幻灯片" in capsys.readouterr().out
     assert len(Presentation(str(out)).slides) == 4
 
 
 def test_cli_briefing_refuses_an_unknown_indicator(
-    capsys: pytest.CaptureFixture[str], db_copy: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], db_copy: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.pptx"
-    code = main(["--db", str(db_copy), "briefing", "--year", "2024", "--indicators", "nope", "-o", str(out)])
+    code = main(["--db", db_copy, "briefing", "--year", "2024", "--indicators", "nope", "-o", str(out)])
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("未知的指标：nope（可选：")
@@ -493,9 +494,9 @@ def test_cli_briefing_refuses_an_unknown_indicator(
     assert not out.exists()
 
 
-def test_cli_export_has_every_sheet(capsys: pytest.CaptureFixture[str], db_copy: Path, tmp_path: Path) -> None:
+def test_cli_export_has_every_sheet(capsys: pytest.CaptureFixture[str], db_copy: str, tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
-    assert main(["--db", str(db_copy), "export", "--year", "2023", "-o", str(out)]) == 0
+    assert main(["--db", db_copy, "export", "--year", "2023", "-o", str(out)]) == 0
     assert "已导出 商酒务镇 2023年数据" in capsys.readouterr().out
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb.sheetnames == ["指标进度", "会议学法", "培训", "普法宣传", "矛盾纠纷调解", "其他指标", "整改台账"]
@@ -513,8 +514,8 @@ def test_cli_export_has_every_sheet(capsys: pytest.CaptureFixture[str], db_copy:
 
 
 @pytest.fixture
-def app_db(db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LAWDASH_DB", str(db_copy))
+def app_db(db_copy: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LAWDASH_DB", db_copy)
     return db_copy
 
 
@@ -528,7 +529,7 @@ def _downloads(at: AppTest) -> dict[str, Any]:
     return {e.key: e for e in at.get("download_button")}
 
 
-def test_page_builds_the_word_report(app_db: Path) -> None:
+def test_page_builds_the_word_report(app_db: str) -> None:
     at = reports_page(year="2023")
     assert not at.exception, at.exception
     assert "商酒务镇2023年报告导出" in [t.value for t in at.title]
@@ -541,7 +542,7 @@ def test_page_builds_the_word_report(app_db: Path) -> None:
     assert got["get_docx"].proto.url.endswith(".docx")
 
 
-def test_page_builds_the_excel_export(app_db: Path) -> None:
+def test_page_builds_the_excel_export(app_db: str) -> None:
     at = reports_page(year="2023")
     at.button(key="make_xlsx").click().run()
     assert not at.exception and not at.error
@@ -550,7 +551,7 @@ def test_page_builds_the_excel_export(app_db: Path) -> None:
     assert got["get_xlsx"].proto.url.endswith(".xlsx")
 
 
-def test_page_builds_the_briefing(app_db: Path, chart_renderer: None) -> None:
+def test_page_builds_the_briefing(app_db: str, chart_renderer: None) -> None:
     at = reports_page(year="2024", as_of="2024-06-30")
     at.multiselect(key="briefing_indicators").set_value(["materials_distributed"]).run()
     assert any(c.value.startswith("共 4 页：封面、指标完成情况表") for c in at.caption)
