@@ -7,6 +7,7 @@ guessed or coerced) or an error (the value cannot be read). Messages are Chinese
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -56,6 +57,39 @@ def normalize_header(value: object) -> str:
     while prev != text:
         prev, text = text, _UNIT_SUFFIX.sub("", text)
     return text.lower()
+
+
+# Characters clerks type whose normal form (NFKC) is each one's own whatever stands next to it: tabs and
+# line breaks, ASCII, dashes and quotes, CJK punctuation and brackets, the CJK ideographs, full-width ASCII.
+# None is a combining mark or composes with a neighbour, and none is Σ (whose lower case depends on what follows).
+_COMMON = (
+    (0x09, 0x0D), (0x20, 0x7E), (0x2014, 0x2014), (0x2018, 0x2019), (0x201C, 0x201D),
+    (0x3000, 0x3003), (0x3008, 0x3011), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E),
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=8)
+def header_excluder(keys: frozenset[str]) -> re.Pattern[str] | None:
+    """A pattern whose full match proves that `normalize_header(text)` is none of `keys` (None: no quick proof).
+
+    A text of `_COMMON` characters normalizes character by character, and `normalize_header` then only
+    removes some and lower-cases the rest: when no character's normal form, lower-cased, holds a character
+    of a key, the text cannot become that key (unless the key is empty). The pattern says so in C, where
+    normalizing takes a microsecond a text.
+    """
+    if not keys or not all(keys):
+        return None
+    wanted = set("".join(keys))
+    spans: list[list[int]] = []
+    for first, last in _COMMON:
+        for code in range(first, last + 1):
+            if wanted.isdisjoint(unicodedata.normalize("NFKC", chr(code)).lower()):
+                if spans and spans[-1][1] == code - 1:
+                    spans[-1][1] = code
+                else:
+                    spans.append([code, code])
+    ranges = "".join(re.escape(chr(a)) + ("" if a == b else "-" + re.escape(chr(b))) for a, b in spans)
+    return re.compile(f"[{ranges}]*")
 
 
 def display(value: object) -> str:

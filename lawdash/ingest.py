@@ -28,6 +28,7 @@ from lawdash.cells import (
     Parsed,
     display,
     full_date_year,
+    header_excluder,
     is_blank,
     match_choice,
     match_places,
@@ -104,30 +105,31 @@ def read_workbooks(
     names = {s.key: s.name for s in cat.sheets}
     ctx = Context(cat, towns, town, year, month)
     slices: dict[SliceKey, list[Record]] = defaultdict(list)
-    for name, data in inputs:
-        problems = Problems(name)
-        info = FileInfo(name, hashlib.sha256(data).hexdigest(), len(data))
-        result.files.append(info)
-        try:
-            with _collector_paused():
+    with _collector_paused():
+        for name, data in inputs:
+            problems = Problems(name)
+            info = FileInfo(name, hashlib.sha256(data).hexdigest(), len(data))
+            result.files.append(info)
+            try:
                 records = _read_file(name, data, ctx, info, problems)
-        except Exception:  # a bug met a file it did not expect: refuse the file, never crash the page
-            log.exception("reading %s", name)
-            records = []
-            problems.error(Code.INTERNAL, _internal(name))
-        result.problems.extend(problems.items)
-        if info.town:
-            for rec in records:
-                slices[(info.town, *rec.period, rec.sheet)].append(rec)
-                result.rows[names[rec.sheet]] += 1
+            except Exception:  # a bug met a file it did not expect: refuse the file, never crash the page
+                log.exception("reading %s", name)
+                records = []
+                problems.error(Code.INTERNAL, _internal(name))
+            result.problems.extend(problems.items)
+            if info.town:
+                for rec in records:
+                    slices[(info.town, *rec.period, rec.sheet)].append(rec)
+                    result.rows[names[rec.sheet]] += 1
     result.slices = dict(slices)
     return result
 
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Reading a file makes a few objects per cell and frees none of them until it ends: Python's cycle
-    collector would walk them over and over (a tenth of the time of a large file) to find no garbage."""
+    """Reading makes a few objects per cell and frees few of them until it ends (the records of every file
+    are kept): Python's cycle collector would walk them over and over (a tenth of the time of a large
+    file, more with each file read) to find no garbage."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -392,7 +394,8 @@ def read_rows(
     merged = _merged_fill(ws, header_row)
     formulas = ws.formulas
     formula_rows = {r for r, c in formulas if r > header_row and c in mapping}
-    markers = {normalize_header(m) for m in ctx.cat.skip_row_markers}
+    markers = frozenset(normalize_header(m) for m in ctx.cat.skip_row_markers)
+    not_marker = header_excluder(markers)
     marks: dict[str, bool] = {}  # text -> is a skip-row marker; a month repeats the same texts
     date_col = next((ci for ci, c in mapping.items() if c.kind == "date"), None)
     columns = (*mapping, *extras)
@@ -406,7 +409,7 @@ def read_rows(
             cells = dict(sorted({**cells, **merged[r]}.items()))
         if r not in formula_rows and _blank_row(cells, columns):
             continue
-        if _total_row(cells, markers, marks):
+        if _total_row(cells, markers, marks, not_marker):
             continue
         raw_rows.append((r, cells))
 
@@ -490,12 +493,19 @@ def _blank_row(cells: dict[int, object], columns: tuple[int, ...]) -> bool:
     return True
 
 
-def _total_row(cells: dict[int, object], markers: set[str], seen: dict[str, bool]) -> bool:
-    """A row labelled as a total (合计, 小 计：) is not a record; `seen` remembers each text's answer."""
+def _total_row(
+    cells: dict[int, object], markers: frozenset[str], seen: dict[str, bool], not_marker: re.Pattern[str] | None
+) -> bool:
+    """A row labelled as a total (合计, 小 计：) is not a record; `seen` remembers each text's answer.
+
+    Most texts are told apart from the markers by `not_marker` (see `cells.header_excluder`) without
+    being normalized: a month's activity names are nearly all different."""
     for v in cells.values():
         if isinstance(v, str):
             if (found := seen.get(v)) is None:
-                found = seen[v] = normalize_header(v) in markers
+                found = seen[v] = not (not_marker is not None and not_marker.fullmatch(v)) and (
+                    normalize_header(v) in markers
+                )
             if found:
                 return True
     return False

@@ -327,7 +327,7 @@ class _Package:
             if self.total > MAX_UNCOMPRESSED:
                 raise self.bomb(f"解压后过大（超过 {mb(MAX_UNCOMPRESSED)} MB）")
             self._declared(info, size)
-            if xml:
+            if xml and (b"!" in piece or b"!" in tail):  # each marker holds a "!": rare in sheet XML, found by memchr
                 window = tail + piece[:32]
                 if any(m in window or m in piece for m in _DTD_MARKERS):
                     raise Rejected(
@@ -335,6 +335,7 @@ class _Package:
                         f"文件“{self.name}”中的“{info.filename}”含有 XML 文档类型声明（DTD），"
                         "Excel 不会写入这种内容，可能是恶意构造的文件，已拒绝",
                     )
+            if xml:
                 tail = piece[-32:]
             crc = zlib.crc32(piece, crc)
             yield piece
@@ -717,6 +718,7 @@ class _SheetRewriter(_Rewriter):
         self.col = 0
         self.in_row = False  # inside a row of the source
         self.open_row = False  # a row written and not closed yet
+        self.end_from = 0  # where in buf the search for the end of sheetData resumes
 
     def reject(self, code: Code, message: str, row: int | None = None, col: int | None = None) -> Rejected:
         return Rejected(code, message, sheet=self.scan.name, row=row, col=col)
@@ -755,7 +757,8 @@ class _SheetRewriter(_Rewriter):
 
     def _data(self, final: bool) -> None:
         end_tag = b"</%ssheetData>" % self.prefix
-        end = self.buf.find(end_tag)
+        end = self.buf.find(end_tag, self.end_from)
+        self.end_from = max(0, len(self.buf) - len(end_tag) + 1)  # buf grows: search only what is new
         if end >= 0:
             self._block(self.buf[:end])
             if self.open_row:
@@ -775,7 +778,7 @@ class _SheetRewriter(_Rewriter):
                 )
             return
         self._block(self.buf[:cut])
-        self.buf, self.searched = self.buf[cut:], {}
+        self.buf, self.searched, self.end_from = self.buf[cut:], {}, max(0, self.end_from - cut)
 
     def _after(self, final: bool) -> None:
         m = _MERGE_CELLS.search(self.buf)
