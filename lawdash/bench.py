@@ -42,7 +42,7 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import Engine
 
-from lawdash import auth, county, store, synthetic
+from lawdash import auth, county, safety, store, synthetic
 from lawdash.catalogue import default_catalogue
 from lawdash.charts import ChartContext, county_pace_heatmap, county_ranking_figure, county_submissions_figure
 from lawdash.importer import import_workbooks
@@ -190,11 +190,11 @@ def month_workbook(rng: random.Random, year: int = LAST_YEAR, month: int = 3, ro
     return buf.getvalue()
 
 
-def ingest_times(folder: Path, large_rows: int) -> dict[str, float]:
-    """Typical month stored (ms, median) and the large workbook's validation rate against the baseline."""
+def ingest_times(folder: Path, db: str, large_rows: int) -> dict[str, float]:
+    """Typical month stored in `db` (ms, median) and the large workbook's validation rate against the baseline."""
     from lawdash import benchmark_ingest
 
-    engine = store.get_engine(folder / "ingest.db")
+    engine = store.get_engine(db)
     store.seed_reference(engine)
     rng = random.Random(3)
     months = iter(range(1, 10_000))
@@ -319,7 +319,7 @@ def run(
     result: dict[str, object] = {"machine": machine(), "backend": "postgresql" if postgres else "sqlite", "sizes": {}}
     towns: list[str] = []
     try:
-        result.update(ingest_times(folder, large_rows))
+        result.update(ingest_times(folder, _database(folder, 0, postgres, made), large_rows))
         for size in sizes:
             db = _database(folder, size, postgres, made)
             start = time.perf_counter()
@@ -414,7 +414,7 @@ def table(result: dict[str, object]) -> str:
         ("Overview at the largest size", largest["overview_ms"], "≤", TARGETS["overview_ms"], "ms"),
         ("Overview, largest / smallest", result["overview_ratio"], "≤", TARGETS["overview_ratio"], "×"),
         ("Typical monthly workbook validated and stored", result["monthly_import_ms"], "≤", TARGETS["monthly_import_ms"], "ms"),
-        (f"{result['rows']:,}-row workbook: speed-up over pandas+openpyxl", round(result["rows_per_s"] / result["baseline_rows_per_s"], 1), "≥", TARGETS["speedup"], "×"),  # type: ignore[operator]
+        (f"{result['rows']:,} rows ({result['files']} workbooks, one batch): speed-up over pandas+openpyxl", round(result["rows_per_s"] / result["baseline_rows_per_s"], 1), "≥", TARGETS["speedup"], "×"),  # type: ignore[operator]
     ]  # fmt: skip
     if reruns:
         checks.append(("Slowest page rerun with unchanged data", max(reruns), "≤", TARGETS["rerun_ms"], "ms"))
@@ -425,7 +425,8 @@ def table(result: dict[str, object]) -> str:
         lines.append(f"| {name} | {value} {unit} | {op} {goal:g} {unit} | {verdict} |")
     lines += [
         "",
-        f"Ingest: {result['rows']:,}-row workbook validated at {result['rows_per_s']:,.0f} rows/s; "
+        f"Ingest: {result['rows']:,} rows in {result['files']} workbooks (one sheet may hold at most "
+        f"{safety.MAX_ROWS:,} rows) validated at {result['rows_per_s']:,.0f} rows/s; "
         f'`pandas.read_excel(engine="openpyxl")` reads it at {result["baseline_rows_per_s"]:,.0f} rows/s; '
         f"a typical month (200 rows, five sheets) validated and stored in {result['monthly_import_ms']} ms.",
         f"County page at the largest size / smallest: {result['county_ratio']}×.",

@@ -4,7 +4,6 @@ with its data intact, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,20 +16,8 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from lawdash import facts, migrations, store
 from lawdash.demo import DEMO_TOWN, load_demo
 from lawdash.progress import progress_for_year
-from tests.conftest import require
-
-SERVER = os.environ.get("LAWDASH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-
-
-def _server_up() -> bool:
-    probe = create_engine(f"{SERVER}/postgres", connect_args={"connect_timeout": 3})
-    try:
-        with probe.connect():
-            return True
-    except Exception:  # any driver or network failure means: no server here
-        return False
-    finally:
-        probe.dispose()
+from tests.conftest import PG_SERVER as SERVER
+from tests.conftest import postgres_up, require
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -39,7 +26,7 @@ def raw_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'm.db'}"
         return
-    require("postgres", _server_up(), f"PostgreSQL is not reachable at {SERVER}")
+    require("postgres", postgres_up(), f"PostgreSQL is not reachable at {SERVER}")
     name = f"lawdash_mig_{uuid.uuid4().hex[:8]}"
     admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
