@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from lawdash import audit, auth, store
+from lawdash import audit, auth, facts, migrations
 from lawdash.errors import LawdashError, Refused
 
 
@@ -50,5 +50,6 @@ def restore(engine: Engine, source: Path) -> None:
         dst.close()
     except sqlite3.Error as exc:
         raise LawdashError(f"恢复失败，当前数据库未改动：{exc}") from exc
-    store.get_engine(live)  # the schema of a backup from an older version is completed
+    migrations.upgrade(engine)  # a backup from an older version gets the current schema
+    facts.forget(engine)  # and its facts are checked against the catalogue again
     audit.record_now(engine, "restore", str(source))
