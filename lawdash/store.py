@@ -381,6 +381,8 @@ def seed_reference(engine: Engine, cat: Catalogue | None = None) -> None:
             for pos, v in enumerate(t.villages):
                 if v not in have:
                     s.add(Village(town_id=town.id, name=v, position=pos))
+        if s.new:  # the pages cache the township list per data version
+            bump_version(s)
 
 
 def towns(engine: Engine) -> dict[str, tuple[str, ...]]:

@@ -143,12 +143,9 @@ def view(eng: Engine, county: bool = False) -> View:
     state = st.session_state
     town = state.get("v_town") or _param("town")
     town = town if town in towns else towns[0]
-    if county:
-        years = county_years(eng) or [dt.date.today().year]
-        default = lambda y: county_as_of(eng, y)
-    else:
-        years = years_with_data(eng, town) or [dt.date.today().year]
-        default = lambda y: default_as_of(eng, town, y)
+    whose = None if county else town
+    years = _years(url, ver, whose) or [dt.date.today().year]
+    default = lambda y: _default_as_of(url, ver, whose, y, dt.date.today())
     year = state.get("v_year") or _int(_param("year"))
     year = year if year in years else years[0]
     as_of = state.get("v_as_of") or _date(_param("as_of")) or default(year)
