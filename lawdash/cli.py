@@ -68,11 +68,14 @@ def _print_json(data: object) -> None:
 def cmd_init(engine: Engine, args: argparse.Namespace) -> int:
     store.seed_reference(engine)
     if args.demo:
-        from lawdash.demo import load_demo
+        from lawdash.demo import COUNTY_SIZE, DEMO_TOWN, load_demo
 
         results = load_demo(engine)
         stored = sum(r.status == "stored" for r in results)
-        print(f"已载入演示数据：{stored} 个批次新导入，{len(results) - stored} 个批次未变。")
+        print(
+            f"已载入演示数据：{DEMO_TOWN}的月度台账 {stored} 个批次新导入，{len(results) - stored} 个批次未变；"
+            f"另有 {COUNTY_SIZE - 1} 个生成的乡镇，供“全县概览”演示。"
+        )
     towns = store.towns(engine)
     print(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
     for name, villages in towns.items():

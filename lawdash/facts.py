@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, delete, distinct, func, insert, select, update
+from sqlalchemy import Engine, delete, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lawdash import store
@@ -277,7 +277,7 @@ def key_months(
     q = (
         select(store.Fact.key, store.Fact.month, func.count())
         .where(*_where(year, upto), store.Fact.town_id == town_id, store.Fact.indicator == ind.id)
-        .where(and_(store.Fact.key.is_not(None)))
+        .where(store.Fact.key.is_not(None))
         .group_by(store.Fact.key, store.Fact.month)
     )
     with Session(engine) as s:
