@@ -14,14 +14,17 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import Engine
 
 from lawdash import auth, store
 from lawdash.errors import LawdashError, Refused, WorkbookRejected
-from lawdash.importer import import_workbooks
+from lawdash.importer import ImportResult, import_workbooks
 from lawdash.progress import STATUS_LABELS, default_as_of, progress_for_year
+
+if TYPE_CHECKING:
+    from lawdash.ledger import LedgerImportResult
 
 # argparse speaks English; users read Chinese.
 _USAGE_MESSAGES = [
@@ -60,6 +63,19 @@ def _date(text: str) -> dt.date:
 
 def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _report_import(result: ImportResult | LedgerImportResult, as_json: bool) -> int:
+    """An import's outcome (monthly workbooks or the ledger): JSON, or its summary and every problem; 1 if rejected."""
+    if as_json:
+        _print_json(result.to_json())
+    else:
+        print(result.summary())
+        for p in result.errors:
+            print(f"  错误 {p.file} {p.text()}")
+        for p in result.warnings:
+            print(f"  提示 {p.file} {p.text()}")
+    return 1 if result.status == "rejected" else 0
 
 
 # ------------------------------------------------------------------ commands
@@ -181,15 +197,7 @@ def cmd_import(engine: Engine, args: argparse.Namespace) -> int:
             raise Refused(f"文件不存在：{name}")
         inputs.append((path.name, path.read_bytes()))
     result = import_workbooks(engine, inputs, town=args.town, year=args.year, month=args.month, dry_run=args.dry_run)
-    if args.json:
-        _print_json(result.to_json())
-    else:
-        print(result.summary())
-        for p in result.errors:
-            print(f"  错误 {p.file} {p.text()}")
-        for p in result.warnings:
-            print(f"  提示 {p.file} {p.text()}")
-    return 1 if result.status == "rejected" else 0
+    return _report_import(result, args.json)
 
 
 def cmd_batches(engine: Engine, args: argparse.Namespace) -> int:
@@ -300,15 +308,7 @@ def cmd_rectify(engine: Engine, args: argparse.Namespace) -> int:
         if not path.is_file():
             raise Refused(f"文件不存在：{args.file}")
         result = ledger.import_ledger(engine, path.name, path.read_bytes(), town=args.town, who="命令行")
-        if args.json:
-            _print_json(result.to_json())
-        else:
-            print(result.summary())
-            for p in result.errors:
-                print(f"  错误 {p.file} {p.text()}")
-            for p in result.warnings:
-                print(f"  提示 {p.file} {p.text()}")
-        return 1 if result.status == "rejected" else 0
+        return _report_import(result, args.json)
     if args.rectify_cmd == "list":
         town = store.resolve_town(engine, args.town) if args.town else None
         items = ledger.list_entries(engine, town, args.year, args.as_of, overdue_only=args.overdue)
