@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from lawdash import store
 from pages.access import session_actor
-from pages.common import engine
+from pages.common import engine, town_names
 
 st.set_page_config(page_title="法治政府建设看板", page_icon=":material/balance:", layout="wide")
 
 actor = session_actor(engine())
-several = store.town_count(engine()) > 1  # the county page shows when the database holds several townships
+several = len(town_names(engine())) > 1  # the county page shows when the database holds several townships
 
 
 def page(path: str, title: str, icon: str, role: str = "viewer", **kw: object) -> st.Page:

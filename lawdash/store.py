@@ -413,11 +413,6 @@ def resolve_town(engine: Engine, name: str | None) -> str:
     raise UnknownTown(f"数据库中有多个乡镇（{'、'.join(known)}），请指定乡镇（--town）")
 
 
-def town_count(engine: Engine) -> int:
-    with Session(engine) as s:
-        return s.scalar(select(func.count()).select_from(Town)) or 0
-
-
 def town_id(session: Session, name: str) -> int:
     tid = session.scalar(select(Town.id).where(Town.name == name))
     if tid is None:

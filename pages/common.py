@@ -117,6 +117,11 @@ def _towns(url: str, ver: int) -> list[str]:
     return list(store.towns(store.get_engine(url)))
 
 
+def town_names(eng: Engine) -> list[str]:
+    """The townships of the database, in their order (cached per data version)."""
+    return _towns(url_of(eng), version(eng))
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _years(url: str, ver: int, town: str | None) -> list[int]:
     eng = store.get_engine(url)
@@ -136,7 +141,7 @@ def view(eng: Engine, county: bool = False) -> View:
     """
     account(eng)
     url, ver = url_of(eng), version(eng)
-    towns = _towns(url, ver)
+    towns = town_names(eng)
     if not towns:
         st.error("数据库中没有乡镇基础数据，请先运行 `python -m lawdash init`。")
         st.stop()
