@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from lawdash import auth, store
+from lawdash.demo import load_demo
 
 SAMPLES = sorted((Path(__file__).parent / "data").glob("商酒务镇2024年2月*.xlsx"))
 TOWN = "商酒务镇"
@@ -184,6 +185,21 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
         yield dbs
     finally:
         dbs.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(databases: Databases) -> Iterator[str]:
+    """The demo database, loaded once for the session (it takes seconds); tests use a `demo_copy`."""
+    with databases.fresh(copyable=True) as url:
+        load_demo(store.get_engine(url))
+        yield url
+
+
+@pytest.fixture
+def demo_copy(demo_db: str, databases: Databases) -> Iterator[str]:
+    """A private copy of the demo database, which the test may change (a copy costs far less than a load)."""
+    with databases.fresh(copy_of=demo_db) as url:
+        yield url
 
 
 @pytest.fixture

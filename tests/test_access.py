@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,11 +16,10 @@ from lawdash import auth, ledger, store
 from lawdash.audit import entries
 from lawdash.auth import Actor, PermissionDenied
 from lawdash.backup import backup
-from lawdash.demo import load_demo
 from lawdash.export import records_frame
 from lawdash.importer import import_workbooks
 from lawdash.targets import copy_targets, set_targets
-from tests.conftest import SAMPLES, TOWN, Databases
+from tests.conftest import SAMPLES, TOWN
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWER = Actor("查看员", "viewer")
@@ -28,23 +27,9 @@ EDITOR = Actor("填报员", "editor")
 ADMIN = Actor("管理员", "admin")
 
 
-@pytest.fixture(scope="module")
-def demo_db(databases: Databases) -> Iterator[str]:
-    with databases.fresh(copyable=True) as url:
-        load_demo(store.get_engine(url))
-        yield url
-
-
 @pytest.fixture
-def demo_url(demo_db: str, databases: Databases) -> Iterator[str]:
-    """A private copy of the demo database (loading the demo takes seconds, a copy much less)."""
-    with databases.fresh(copy_of=demo_db) as url:
-        yield url
-
-
-@pytest.fixture
-def demo(demo_url: str) -> Engine:
-    return store.get_engine(demo_url)
+def demo(demo_copy: str) -> Engine:
+    return store.get_engine(demo_copy)
 
 
 def samples() -> list[tuple[str, bytes]]:
@@ -195,8 +180,8 @@ def test_viewers_see_dispute_counts_not_who_was_involved(demo: Engine) -> None:
 
 
 @pytest.fixture
-def app_db(demo: Engine, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    monkeypatch.setenv("LAWDASH_DB", demo_url)
+def app_db(demo: Engine, demo_copy: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    monkeypatch.setenv("LAWDASH_DB", demo_copy)
     return demo
 
 

@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lawdash import store
-from lawdash.demo import load_demo
 from lawdash.targets import get_targets
-from tests.conftest import SAMPLES, TOWN, Databases
+from tests.conftest import SAMPLES, TOWN
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "county", "progress", "ledger", "records", "upload", "targets"]
 
 
-@pytest.fixture(scope="module")
-def demo_db(databases: Databases) -> Iterator[str]:
-    with databases.fresh(copyable=True) as url:
-        load_demo(store.get_engine(url))
-        yield url
-
-
 @pytest.fixture
-def db(demo_db: str, databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def db(demo_copy: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A private copy of the demo database, named by LAWDASH_DB as the app reads it."""
-    with databases.fresh(copy_of=demo_db) as url:
-        monkeypatch.setenv("LAWDASH_DB", url)
-        yield url
+    monkeypatch.setenv("LAWDASH_DB", demo_copy)
+    return demo_copy
 
 
 def page(name: str, **params: str) -> AppTest:

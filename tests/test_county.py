@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from lawdash.demo import COUNTY_SIZE, DEMO_TOWN, load_demo
 from lawdash.importer import import_workbooks
 from lawdash.progress import progress_for_year
 from lawdash.targets import set_targets
-from tests.conftest import SAMPLES, TOWN, Databases, build_workbook
+from tests.conftest import SAMPLES, TOWN, build_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER = "东岗镇"
@@ -105,15 +104,8 @@ def test_county_as_of_is_the_end_of_the_latest_month_any_township_reported(two_t
 # ------------------------------------------------------------------ the demo county and the page
 
 
-@pytest.fixture(scope="module")
-def demo_county(databases: Databases) -> Iterator[str]:
-    with databases.fresh(copyable=True) as url:
-        load_demo(store.get_engine(url))
-        yield url
-
-
-def test_the_demo_county_has_15_townships_and_loading_it_again_adds_nothing(demo_county: str) -> None:
-    engine = store.get_engine(demo_county)
+def test_the_demo_county_has_15_townships_and_loading_it_again_adds_nothing(demo_copy: str) -> None:
+    engine = store.get_engine(demo_copy)
     c = county.county(engine, 2024)
     assert len(c.towns) == COUNTY_SIZE == 15
     assert c.as_of == dt.date(2024, 6, 30)
@@ -131,10 +123,9 @@ def test_the_demo_county_has_15_townships_and_loading_it_again_adds_nothing(demo
 
 
 @pytest.fixture
-def app_db(demo_county: str, databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with databases.fresh(copy_of=demo_county) as url:
-        monkeypatch.setenv("LAWDASH_DB", url)
-        yield url
+def app_db(demo_copy: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LAWDASH_DB", demo_copy)
+    return demo_copy
 
 
 def test_the_county_page_shows_every_township_and_opens_one(app_db: str) -> None:
@@ -156,11 +147,10 @@ def test_the_county_page_shows_every_township_and_opens_one(app_db: str) -> None
     assert at.title[0].value == "城关乡2024年法治政府建设总览"
 
 
-def test_a_workbook_naming_no_township_goes_to_the_installations_own(demo_county: str, databases: Databases) -> None:
+def test_a_workbook_naming_no_township_goes_to_the_installations_own(demo_copy: str) -> None:
     """The demo county's other townships do not make the township's own files ambiguous."""
     book = build_workbook({"会议学法": [["日期", "类型", "主题"], ["2024年7月3日", "专题会议", "学习宪法"]]})
-    with databases.fresh(copy_of=demo_county) as url:
-        engine = store.get_engine(url)
-        result = import_workbooks(engine, [("7月.xlsx", book)], year=2024, month=7)
-        assert result.status == "stored", result.summary()
-        assert store.last_batch(engine).town == DEMO_TOWN  # type: ignore[union-attr]
+    engine = store.get_engine(demo_copy)
+    result = import_workbooks(engine, [("7月.xlsx", book)], year=2024, month=7)
+    assert result.status == "stored", result.summary()
+    assert store.last_batch(engine).town == DEMO_TOWN  # type: ignore[union-attr]
