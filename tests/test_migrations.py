@@ -4,49 +4,21 @@ with its data intact, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, text
 
 from lawdash import facts, migrations, store
 from lawdash.demo import DEMO_TOWN, load_demo
 from lawdash.progress import progress_for_year
-from tests.conftest import PG_SERVER as SERVER
-from tests.conftest import postgres_up, require
+from tests.conftest import forget
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def raw_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database that no lawdash engine has opened yet."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    require("postgres", postgres_up(), f"PostgreSQL is not reachable at {SERVER}")
-    name = f"lawdash_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        for url in [u for u in store._engines if u.endswith(f"/{name}")]:
-            store._engines.pop(url).dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _plain(url: str) -> Engine:
-    return create_engine(url)
-
-
-def test_the_scripts_build_the_schema_of_the_models(raw_url: str) -> None:
-    engine = _plain(raw_url)
+def test_the_scripts_build_the_schema_of_the_models(db_url: str) -> None:
+    engine = create_engine(db_url)
     migrations.upgrade(engine, migrations.FIRST)  # from nothing, script by script
     migrations.upgrade(engine)
     with engine.connect() as conn:
@@ -56,8 +28,8 @@ def test_the_scripts_build_the_schema_of_the_models(raw_url: str) -> None:
     assert diff == []
 
 
-def test_the_audit_log_stays_append_only_after_the_scripts(raw_url: str) -> None:
-    engine = _plain(raw_url)
+def test_the_audit_log_stays_append_only_after_the_scripts(db_url: str) -> None:
+    engine = create_engine(db_url)
     migrations.upgrade(engine, migrations.FIRST)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO audit_log (at, who, action, target, ok, detail) VALUES (:at, 'x', 'a', '', :ok, '{}')"), {"at": dt.datetime(2024, 1, 1), "ok": True})  # fmt: skip
@@ -66,8 +38,8 @@ def test_the_audit_log_stays_append_only_after_the_scripts(raw_url: str) -> None
     engine.dispose()
 
 
-def test_a_database_from_before_migrations_is_upgraded_with_its_figures(raw_url: str) -> None:
-    old = store.get_engine(raw_url)
+def test_a_database_from_before_migrations_is_upgraded_with_its_figures(db_url: str) -> None:
+    old = store.get_engine(db_url)
     load_demo(old)
     before = {p.id: p.actual for p in progress_for_year(old, DEMO_TOWN, 2023, dt.date(2023, 12, 31))}
     # Take it back to what lawdash made before migrations: no facts, no alembic_version.
@@ -76,10 +48,10 @@ def test_a_database_from_before_migrations_is_upgraded_with_its_figures(raw_url:
         conn.execute(text("DROP TABLE fact_sets"))
         conn.execute(text("DROP INDEX slices_by_town_year"))
         conn.execute(text("DROP TABLE alembic_version"))
-    store._engines.pop(store.database_url(raw_url)).dispose()
+    forget(db_url)
     facts.forget(old)
 
-    engine = store.get_engine(raw_url)
+    engine = store.get_engine(db_url)
     with engine.connect() as conn:
         assert migrations.current(conn) == migrations.head()
         assert inspect(conn).has_table("facts")
@@ -89,16 +61,16 @@ def test_a_database_from_before_migrations_is_upgraded_with_its_figures(raw_url:
     assert after["villages_reached"] == 25 and after["mediation_success_rate"] == 90.1
 
 
-def test_opening_a_current_database_changes_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'c.db'}"
-    store.get_engine(url)
-    store._engines.pop(url).dispose()
-    engine = store.get_engine(url)
+def test_opening_a_current_database_changes_nothing(db_url: str) -> None:
+    store.get_engine(db_url)
+    forget(db_url)
+    engine = store.get_engine(db_url)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
     assert rows == [(migrations.head(),)]
 
 
+@pytest.mark.sqlite_only
 def test_restoring_a_backup_from_before_migrations_upgrades_it(tmp_path: Path) -> None:
     from lawdash.backup import backup, restore
 
