@@ -52,11 +52,6 @@ def _row_json(rec: Record) -> dict[str, object]:
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in rec.fields.items()}
 
 
-def _village_label(village: object) -> str | None:
-    """The villages column: one name, or several joined with 、 (the data keeps the list)."""
-    return "、".join(village) if isinstance(village, list) else village  # type: ignore[return-value]
-
-
 def _period_label(keys: list[tuple[int, int]]) -> str:
     keys = sorted(set(keys))
     labels = [f"{y}-{m:02d}" for y, m in keys]
@@ -72,7 +67,7 @@ def _writes(read: ReadResult) -> list[store.SliceWrite]:
             {
                 "data": d,
                 "_date": r.date,
-                "_village": _village_label(r.fields.get("village")),
+                "_village": store.village_label(r.fields.get("village")),
                 "_file": r.file,
                 "_row": r.row,
             }

@@ -514,6 +514,11 @@ def _sheet_name(key: str) -> str:
     return default_catalogue().sheet(key).name
 
 
+def village_label(village: object) -> str | None:
+    """The records' village column: one name, or several joined with 、 (the data keeps the list)."""
+    return "、".join(village) if isinstance(village, list) else village  # type: ignore[return-value]
+
+
 def content_hash(rows: list[dict[str, object]]) -> str:
     """The same rows in any order, from any file, give the same hash."""
     lines = sorted(json.dumps(r, ensure_ascii=False, sort_keys=True, default=str) for r in rows)

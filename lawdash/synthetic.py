@@ -136,7 +136,7 @@ def month_rows(
         day = _day(rng, year, month)
         roll = rng.random()
         village: object = None if roll < 0.15 else rng.sample(t.villages, 2) if roll > 0.95 else rng.choice(t.villages)
-        place = "镇政府" if village is None else "、".join(village) if isinstance(village, list) else village
+        place = store.village_label(village) or "镇政府"
         materials = max(10, round(rng.uniform(0.5, 1.5) * 20 * len(t.villages) / n_pub * d, -1))
         publicity.append(
             (
@@ -300,7 +300,7 @@ def _store_month(
                     "town_id": tid,
                     "sheet": sheet,
                     "date": day,
-                    "village": "、".join(village) if isinstance(village, list) else village,
+                    "village": store.village_label(village),
                     "file": f"{year}年{month}月台账（生成）.xlsx",
                     "row": n,
                     "data": data,
