@@ -115,12 +115,10 @@ def fact_rows(
     return out
 
 
-def write(session: Session, cat: Catalogue, slice_: store.Slice, rows: list[dict[str, object]]) -> None:
-    """The facts of a slice just written (its rows as `store.SliceWrite` holds them)."""
-    inds = [i for i in cat.indicators if i.sheet == slice_.sheet]
-    facts = fact_rows(inds, slice_.id, slice_.town_id, True, ((r["_date"], r["data"]) for r in rows))  # type: ignore[misc]
-    if facts:
-        session.execute(insert(store.Fact), facts)
+def slice_facts(cat: Catalogue, slice_id: int, town_id: int, w: store.SliceWrite) -> list[FactRow]:
+    """The facts of a slice being written, for every indicator its sheet feeds."""
+    inds = [i for i in cat.indicators if i.sheet == w.sheet]
+    return fact_rows(inds, slice_id, town_id, True, ((r["_date"], r["data"]) for r in w.rows))  # type: ignore[misc]
 
 
 def set_active(session: Session, slice_id: int, active: bool) -> None:

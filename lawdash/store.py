@@ -567,23 +567,26 @@ def write_slice(session: Session, batch_id: int, tid: int, w: SliceWrite, old: S
     session.add(new)
     session.flush()
     if w.rows:
-        session.execute(
-            insert(Record),
-            [
-                {
-                    "slice_id": new.id,
-                    "town_id": tid,
-                    "sheet": w.sheet,
-                    "date": r["_date"],
-                    "village": r["_village"],
-                    "file": r["_file"],
-                    "row": r["_row"],
-                    "data": r["data"],
-                }
-                for r in w.rows
-            ],
-        )
-        facts.write(session, cat, new, w.rows)
+        session.execute(insert(Record), record_rows(new.id, tid, w))
+        if derived := facts.slice_facts(cat, new.id, tid, w):  # none when no row counts for an indicator
+            session.execute(insert(Fact), derived)
+
+
+def record_rows(slice_id: int, tid: int, w: SliceWrite) -> list[dict[str, object]]:
+    """The rows of the records table for a slice's rows."""
+    return [
+        {
+            "slice_id": slice_id,
+            "town_id": tid,
+            "sheet": w.sheet,
+            "date": r["_date"],
+            "village": r["_village"],
+            "file": r["_file"],
+            "row": r["_row"],
+            "data": r["data"],
+        }
+        for r in w.rows
+    ]
 
 
 def new_batch(

@@ -270,43 +270,29 @@ def _store_month(
     month: int,
     writes: list[tuple[str, list[tuple[dt.date, dict[str, object]]]]],
 ) -> int:
+    slices = [store.SliceWrite("", year, month, sheet) for sheet, _ in writes]
+    for w, (_, rows) in zip(slices, writes, strict=True):
+        w.rows = [
+            {
+                "data": data,
+                "_date": day,
+                "_village": store.village_label(data.get("village")),
+                "_file": f"{year}年{month}月台账（生成）.xlsx",
+                "_row": n,
+            }
+            for n, (day, data) in enumerate(rows, start=3)
+        ]
+        w.content = store.content_hash([d for _, d in rows])
     slice_ids = s.scalars(
         insert(store.Slice).returning(store.Slice.id, sort_by_parameter_order=True),
         [
-            {
-                "batch_id": batch_id,
-                "town_id": tid,
-                "year": year,
-                "month": month,
-                "sheet": sheet,
-                "content_hash": store.content_hash([d for _, d in rows]),
-                "row_count": len(rows),
-                "replaces_id": None,
-                "active": True,
-            }
-            for sheet, rows in writes
+            {"batch_id": batch_id, "town_id": tid, "year": year, "month": month, "sheet": w.sheet,
+             "content_hash": w.content, "row_count": len(w.rows), "replaces_id": None, "active": True}
+            for w in slices
         ],
-    ).all()
-    records: list[dict[str, object]] = []
-    fact_rows: list[dict[str, object]] = []
-    for slice_id, (sheet, rows) in zip(slice_ids, writes, strict=True):
-        inds = [i for i in cat.indicators if i.sheet == sheet]
-        fact_rows += facts.fact_rows(inds, slice_id, tid, True, rows)
-        for n, (day, data) in enumerate(rows, start=3):
-            village = data.get("village")
-            records.append(
-                {
-                    "slice_id": slice_id,
-                    "town_id": tid,
-                    "sheet": sheet,
-                    "date": day,
-                    "village": store.village_label(village),
-                    "file": f"{year}年{month}月台账（生成）.xlsx",
-                    "row": n,
-                    "data": data,
-                }
-            )
-    s.execute(insert(store.Record), records)
-    if fact_rows:
-        s.execute(insert(store.Fact), fact_rows)
-    return len(records)
+    ).all()  # fmt: skip
+    pairs = list(zip(slice_ids, slices, strict=True))
+    s.execute(insert(store.Record), [r for sid, w in pairs for r in store.record_rows(sid, tid, w)])
+    if derived := [f for sid, w in pairs for f in facts.slice_facts(cat, sid, tid, w)]:
+        s.execute(insert(store.Fact), derived)
+    return sum(len(w.rows) for w in slices)
