@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lawdash import facts, store
 from lawdash.catalogue import Catalogue, default_catalogue
-from lawdash.progress import IndicatorProgress, judge_totals, month_end
+from lawdash.progress import IndicatorProgress, default_as_of, judge_totals, month_end
 from lawdash.targets import TargetValue
 
 ON_TRACK = ("on_track", "done")
@@ -94,20 +94,10 @@ def _pace(p: IndicatorProgress) -> float:
     return round(100.0 * p.actual / p.expected, 1)
 
 
-def county_as_of(engine: Engine, year: int, today: dt.date | None = None) -> dt.date:
-    """Today in the current year; otherwise the end of the latest month any township reported."""
-    today = today or dt.date.today()
-    if year == today.year:
-        return today
-    with Session(engine) as s:
-        last = s.scalar(select(func.max(store.Slice.month)).where(store.Slice.active, store.Slice.year == year))
-    return month_end(year, last or 12)
-
-
 def county(engine: Engine, year: int, as_of: dt.date | None = None, cat: Catalogue | None = None) -> County:
     """Every township's figures for a year as of one date: the same date for all, so they compare."""
     cat = cat or default_catalogue()
-    as_of = as_of or county_as_of(engine, year)
+    as_of = as_of or default_as_of(engine, None, year)
     facts.ensure(engine, cat)
     totals = facts.county_totals(engine, year, as_of)
     with Session(engine) as s:
@@ -133,11 +123,3 @@ def county(engine: Engine, year: int, as_of: dt.date | None = None, cat: Catalog
         for tid, name in towns
     ]
     return County(year, as_of, len(cat.sheets), summaries)
-
-
-def county_years(engine: Engine) -> list[int]:
-    """Years any township has records or targets for, newest first."""
-    with Session(engine) as s:
-        years = set(s.scalars(select(store.Slice.year).where(store.Slice.active).distinct()))
-        years |= set(s.scalars(select(store.Target.year).distinct()))
-    return sorted(years, reverse=True)

@@ -159,18 +159,19 @@ def town_id_or_none(engine: Engine, town: str) -> int | None:
         return s.scalar(select(store.Town.id).where(store.Town.name == town))
 
 
-def last_reported_month(engine: Engine, town: str, year: int) -> int | None:
-    """The latest month of `year` whose workbook has been imported."""
+def last_reported_month(engine: Engine, town: str | None, year: int) -> int | None:
+    """The latest month of `year` whose workbook has been imported (by the township, or by any: None)."""
+    q = select(func.max(store.Slice.month)).join(store.Town).where(store.Slice.active, store.Slice.year == year)
     with Session(engine) as s:
-        return s.scalar(
-            select(func.max(store.Slice.month))
-            .join(store.Town)
-            .where(store.Slice.active, store.Town.name == town, store.Slice.year == year)
-        )
+        return s.scalar(q if town is None else q.where(store.Town.name == town))
 
 
-def default_as_of(engine: Engine, town: str, year: int, today: dt.date | None = None) -> dt.date:
-    """Today for the current year; for another year the end of its last reported month (else Dec 31)."""
+def default_as_of(engine: Engine, town: str | None, year: int, today: dt.date | None = None) -> dt.date:
+    """Today for the current year; for another year the end of its last reported month (else Dec 31).
+
+    With `town` None, the county's: the end of the latest month any township reported, so that
+    townships are compared at one date.
+    """
     today = today or dt.date.today()
     if year == today.year:
         return today
@@ -182,16 +183,14 @@ def month_end(year: int, month: int) -> dt.date:
     return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def years_with_data(engine: Engine, town: str) -> list[int]:
-    """Years with stored records or targets, newest first."""
+def years_with_data(engine: Engine, town: str | None) -> list[int]:
+    """Years with stored records or targets (of the township, or of any: None), newest first."""
+    slices = select(store.Slice.year).join(store.Town).where(store.Slice.active).distinct()
+    targets = select(store.Target.year).join(store.Town).distinct()
+    if town is not None:
+        slices, targets = slices.where(store.Town.name == town), targets.where(store.Town.name == town)
     with Session(engine) as s:
-        years = set(
-            s.scalars(
-                select(store.Slice.year).join(store.Town).where(store.Slice.active, store.Town.name == town).distinct()
-            )
-        )
-        years |= set(s.scalars(select(store.Target.year).join(store.Town).where(store.Town.name == town).distinct()))
-    return sorted(years, reverse=True)
+        return sorted(set(s.scalars(slices)) | set(s.scalars(targets)), reverse=True)
 
 
 def lagging_first(rows: list[IndicatorProgress]) -> list[IndicatorProgress]:

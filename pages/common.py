@@ -17,7 +17,6 @@ from sqlalchemy import Engine
 from lawdash import store
 from lawdash.bootstrap import open_database
 from lawdash.charts import ChartContext
-from lawdash.county import county_as_of, county_years
 from lawdash.progress import default_as_of, years_with_data
 from pages.access import account
 
@@ -124,14 +123,12 @@ def town_names(eng: Engine) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _years(url: str, ver: int, town: str | None) -> list[int]:
-    eng = store.get_engine(url)
-    return county_years(eng) if town is None else years_with_data(eng, town)
+    return years_with_data(store.get_engine(url), town)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _default_as_of(url: str, ver: int, town: str | None, year: int, today: dt.date) -> dt.date:
-    eng = store.get_engine(url)
-    return county_as_of(eng, year, today) if town is None else default_as_of(eng, town, year, today)
+    return default_as_of(store.get_engine(url), town, year, today)
 
 
 def view(eng: Engine, county: bool = False) -> View:

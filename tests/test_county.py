@@ -14,7 +14,7 @@ from lawdash import county, store
 from lawdash.catalogue import default_catalogue
 from lawdash.demo import COUNTY_SIZE, DEMO_TOWN, load_demo
 from lawdash.importer import import_workbooks
-from lawdash.progress import progress_for_year
+from lawdash.progress import default_as_of, progress_for_year
 from lawdash.targets import set_targets
 from tests.conftest import SAMPLES, TOWN, build_workbook
 
@@ -97,8 +97,9 @@ def test_an_undone_import_makes_the_month_late_again(two_towns: Engine) -> None:
 
 
 def test_county_as_of_is_the_end_of_the_latest_month_any_township_reported(two_towns: Engine) -> None:
-    assert county.county_as_of(two_towns, 2024, today=dt.date(2025, 3, 1)) == FEB_END
-    assert county.county_as_of(two_towns, 2025, today=dt.date(2025, 3, 1)) == dt.date(2025, 3, 1)
+    assert default_as_of(two_towns, None, 2024, today=dt.date(2025, 3, 1)) == FEB_END
+    assert default_as_of(two_towns, None, 2025, today=dt.date(2025, 3, 1)) == dt.date(2025, 3, 1)
+    assert default_as_of(two_towns, OTHER, 2024, today=dt.date(2025, 3, 1)) == dt.date(2024, 1, 31)
 
 
 # ------------------------------------------------------------------ the demo county and the page
