@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from lawdash import store
-from lawdash.demo import load_demo
 from tests.conftest import SAMPLES, Databases, require
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +39,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases, demo_db: str) -> Iterator[str]:
     require("browser", Path(CHROMIUM).exists(), f"no chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
     pytest.importorskip("playwright")
-    with databases.fresh() as db:
-        load_demo(store.get_engine(db))
+    with databases.fresh(copy_of=demo_db) as db:  # the upload test writes: a copy of the session's demo
         yield from _serve(tmp_path_factory.mktemp("app"), db)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
-from collections.abc import Iterator
 
 import openpyxl
 import pytest
@@ -686,11 +685,9 @@ def test_a_filled_in_template_imports_with_no_errors(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(databases: Databases) -> Iterator[Engine]:
-    with databases.fresh() as url:
-        engine = store.get_engine(url)
-        load_demo(engine)
-        yield engine
+def demo(demo_db: str) -> Engine:
+    """The session's demo database, read only."""
+    return store.get_engine(demo_db)
 
 
 def test_demo_ledger_as_of_mid_2024(demo: Engine) -> None:

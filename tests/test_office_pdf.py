@@ -16,9 +16,8 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from lawdash import store
-from lawdash.demo import load_demo
 from lawdash.reports import annual_report
-from tests.conftest import TOWN, Databases, require
+from tests.conftest import TOWN, require
 
 pytestmark = pytest.mark.slow
 
@@ -109,11 +108,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo(databases: Databases) -> Iterator[Engine]:
-    with databases.fresh() as url:
-        engine = store.get_engine(url)
-        load_demo(engine)
-        yield engine
+def demo(demo_db: str) -> Engine:
+    """The session's demo database, read only."""
+    return store.get_engine(demo_db)
 
 
 @pytest.fixture(scope="module")

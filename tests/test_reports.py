@@ -31,10 +31,9 @@ from lawdash import store
 from lawdash.catalogue import default_catalogue
 from lawdash.charts import FONT_FAMILY, ChartContext, progress_figure
 from lawdash.cli import main
-from lawdash.demo import load_demo
 from lawdash.reports import annual_report, part_headings
 from lawdash.series import load_indicator_series
-from tests.conftest import TOWN, Databases, require
+from tests.conftest import TOWN, require
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -71,22 +70,8 @@ def chart_renderer() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def demo_db(databases: Databases) -> Iterator[str]:
-    with databases.fresh(copyable=True) as url:
-        load_demo(store.get_engine(url))
-        yield url
-
-
-@pytest.fixture(scope="module")
 def demo(demo_db: str) -> Engine:
     return store.get_engine(demo_db)
-
-
-@pytest.fixture
-def db_copy(demo_db: str, databases: Databases) -> Iterator[str]:
-    """A private copy of the demo database, for tests that may write."""
-    with databases.fresh(copy_of=demo_db) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -463,30 +448,30 @@ def test_a_chinese_font_is_installed() -> None:
 # ------------------------------------------------------------------ the commands
 
 
-def test_cli_report_writes_the_docx(capsys: pytest.CaptureFixture[str], db_copy: str, tmp_path: Path) -> None:
+def test_cli_report_writes_the_docx(capsys: pytest.CaptureFixture[str], demo_copy: str, tmp_path: Path) -> None:
     out = tmp_path / "报告.docx"
-    assert main(["--db", db_copy, "report", "--year", "2023", "-o", str(out)]) == 0
+    assert main(["--db", demo_copy, "report", "--year", "2023", "-o", str(out)]) == 0
     assert f"已生成 {TOWN} 2023年度法治政府建设情况报告（草稿）" in capsys.readouterr().out
     doc = docx.Document(str(out))
     assert "今年共召开4次法治政府建设专题会议" in full_text(doc)
 
 
 def test_cli_briefing_with_one_indicator(
-    capsys: pytest.CaptureFixture[str], db_copy: str, tmp_path: Path, chart_renderer: None
+    capsys: pytest.CaptureFixture[str], demo_copy: str, tmp_path: Path, chart_renderer: None
 ) -> None:
     out = tmp_path / "out.pptx"
     args = ["briefing", "--year", "2024", "--as-of", "2024-06-30", "--indicators", "materials_distributed"]
-    code = main(["--db", db_copy, *args, "-o", str(out)])
+    code = main(["--db", demo_copy, *args, "-o", str(out)])
     assert code == 0
     assert "已生成 商酒务镇 2024年汇报幻灯片" in capsys.readouterr().out
     assert len(Presentation(str(out)).slides) == 4
 
 
 def test_cli_briefing_refuses_an_unknown_indicator(
-    capsys: pytest.CaptureFixture[str], db_copy: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], demo_copy: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.pptx"
-    code = main(["--db", db_copy, "briefing", "--year", "2024", "--indicators", "nope", "-o", str(out)])
+    code = main(["--db", demo_copy, "briefing", "--year", "2024", "--indicators", "nope", "-o", str(out)])
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("未知的指标：nope（可选：")
@@ -494,9 +479,9 @@ def test_cli_briefing_refuses_an_unknown_indicator(
     assert not out.exists()
 
 
-def test_cli_export_has_every_sheet(capsys: pytest.CaptureFixture[str], db_copy: str, tmp_path: Path) -> None:
+def test_cli_export_has_every_sheet(capsys: pytest.CaptureFixture[str], demo_copy: str, tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
-    assert main(["--db", db_copy, "export", "--year", "2023", "-o", str(out)]) == 0
+    assert main(["--db", demo_copy, "export", "--year", "2023", "-o", str(out)]) == 0
     assert "已导出 商酒务镇 2023年数据" in capsys.readouterr().out
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb.sheetnames == ["指标进度", "会议学法", "培训", "普法宣传", "矛盾纠纷调解", "其他指标", "整改台账"]
@@ -514,9 +499,9 @@ def test_cli_export_has_every_sheet(capsys: pytest.CaptureFixture[str], db_copy:
 
 
 @pytest.fixture
-def app_db(db_copy: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("LAWDASH_DB", db_copy)
-    return db_copy
+def app_db(demo_copy: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LAWDASH_DB", demo_copy)
+    return demo_copy
 
 
 def reports_page(**params: str) -> AppTest:
